@@ -1,0 +1,74 @@
+# The two commands a newcomer runs (see README):
+#   make setup   install everything (Debian + Python) and run the main job on the defaults
+#   make test    run the test suite (installs first when needed)
+SHELL := /bin/bash
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+DEBIAN_PACKAGES := chromium chromium-driver openjdk-17-jre-headless
+export KEDRO_DISABLE_TELEMETRY := true
+export TF_CPP_MIN_LOG_LEVEL := 2
+export PYTHONHASHSEED := 0
+
+.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile lock clean-data
+
+setup: install run
+
+install: system-deps $(STAMP)
+
+# Debian packages: Chromium + ChromeDriver for the kedro-viz browser test, Java for Spark.
+system-deps:
+	@missing=""; for p in $(DEBIAN_PACKAGES); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing Debian packages:$$missing"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing; \
+	fi
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade "pip>=24"
+	$(BIN)/python -m pip install -q -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+run: $(STAMP)
+	$(BIN)/kedro run
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks
+
+viz: $(STAMP)
+	$(BIN)/kedro viz run --autoreload
+
+viz-build: $(STAMP)
+	$(BIN)/kedro viz build
+
+mlflow-ui: $(STAMP)
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns.db --host 127.0.0.1 --port 5000
+
+# Compile every registered pipeline for Azure ML into azureml_compiled/ (no network).
+compile: $(STAMP)
+	$(BIN)/python -m mlops_lab.azure.compile_all --env azureml --output-dir azureml_compiled
+
+# Regenerate the full transitive lock after changing pyproject.toml.
+lock:
+	rm -rf /tmp/mlops-lab-lock && $(PYTHON) -m venv /tmp/mlops-lab-lock
+	/tmp/mlops-lab-lock/bin/pip install -q --upgrade "pip>=24"
+	/tmp/mlops-lab-lock/bin/pip install -q -e ".[dev]"
+	/tmp/mlops-lab-lock/bin/pip freeze --exclude-editable | grep -v "^-e" > requirements.lock
+
+clean-data:
+	find data -type f ! -name .gitkeep ! -path "data/01_raw/aerosol/hyytiala_*" \
+	  ! -path "data/01_raw/battery/daily-battery-*" ! -path "data/01_raw/maintenance/car-*" \
+	  ! -name README.md -delete

@@ -1,0 +1,1 @@
+"""Azure ML integration: `kedro azureml submit`, compiling every pipeline, local emulation."""

@@ -1,0 +1,90 @@
+"""Shared fixtures.
+
+Tests never write into the working copy: ``kedro_project`` copies the configuration and
+the shipped raw files into a temporary folder, points the working directory (and so the
+SQLite MLflow store ``mlruns.db``) there and bootstraps Kedro on it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import matplotlib
+import mlflow
+import pytest
+
+matplotlib.use("Agg")
+os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+LAYERS = (
+    "01_raw",
+    "02_intermediate",
+    "03_primary",
+    "04_feature",
+    "05_model_input",
+    "06_models",
+    "07_model_output",
+    "08_reporting",
+)
+# Real public files shipped in the repository (see data/README.md).
+SHIPPED_RAW_FILES = (
+    "data/01_raw/aerosol/hyytiala_Event_classification_2004-2014.csv",
+    "data/01_raw/battery/daily-battery-time-series.csv",
+    "data/01_raw/maintenance/car-maintenance-data.csv",
+)
+
+
+def copy_project(destination: Path) -> Path:
+    """Copy what a clean clone has (config, shipped raw data, metadata) to ``destination``."""
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in ("pyproject.toml", ".telemetry"):
+        shutil.copy2(PROJECT_ROOT / name, destination / name)
+    shutil.copytree(
+        PROJECT_ROOT / "conf",
+        destination / "conf",
+        ignore=shutil.ignore_patterns("credentials*", "*.local.yml"),
+    )
+    local = destination / "conf" / "local"
+    shutil.rmtree(local, ignore_errors=True)
+    local.mkdir()
+    for layer in LAYERS:
+        (destination / "data" / layer).mkdir(parents=True, exist_ok=True)
+    for relative in SHIPPED_RAW_FILES:
+        target = destination / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(PROJECT_ROOT / relative, target)
+    (destination / "logs").mkdir(exist_ok=True)
+    return destination
+
+
+@pytest.fixture
+def kedro_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A bootstrapped throw-away copy of the project; the cwd is its root."""
+    from kedro.framework.startup import bootstrap_project
+
+    project = copy_project(tmp_path / "project")
+    monkeypatch.chdir(project)
+    monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    bootstrap_project(project)
+    yield project
+    while mlflow.active_run():
+        mlflow.end_run()
+    mlflow.set_tracking_uri(None)
+
+
+@pytest.fixture
+def mlflow_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Real MLflow tracking + registry on a throw-away SQLite file."""
+    uri = f"sqlite:///{tmp_path / 'mlruns.db'}"
+    monkeypatch.chdir(tmp_path)
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    yield uri
+    while mlflow.active_run():
+        mlflow.end_run()
+    mlflow.set_tracking_uri(None)
