@@ -12,7 +12,7 @@ def set_global_seed(seed: int) -> None:
     """Seed Python, NumPy and (when installed) TensorFlow/Keras for reproducible runs."""
     os.environ["PYTHONHASHSEED"] = str(seed)
     random.seed(seed)
-    np.random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 - seeds libraries that use the legacy global RNG
     try:
         import keras
 

@@ -35,7 +35,7 @@ def test_negative_value_names_file_column_and_row():
 def test_missing_column_and_empty_file():
     with pytest.raises(InputValidationError, match="column 'value'"):
         validate_frame(pd.DataFrame({"Date": ["2020-01-01"]}), SCHEMA, "raw.csv")
-    with pytest.raises(InputValidationError, match="raw.csv: the file is empty"):
+    with pytest.raises(InputValidationError, match=r"raw\.csv: the file is empty"):
         validate_frame(pd.DataFrame(), SCHEMA, "raw.csv")
     with pytest.raises(InputValidationError, match=r"missing column\(s\) \['b'\]"):
         require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], "raw.csv")
