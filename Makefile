@@ -8,10 +8,11 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEBIAN_PACKAGES := chromium chromium-driver openjdk-17-jre-headless
 export KEDRO_DISABLE_TELEMETRY := true
+export MLFLOW_DISABLE_TELEMETRY := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile lock clean-data
+.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data
 
 setup: install run
 
@@ -61,12 +62,17 @@ mlflow-ui: $(STAMP)
 compile: $(STAMP)
 	$(BIN)/python -m mlops_lab.azure.compile_all --env azureml --output-dir azureml_compiled
 
+# Azure ML environment spec (deploy/azureml/conda.yml) from requirements.lock.
+env-spec: $(STAMP)
+	$(BIN)/python -m mlops_lab.azure.environment
+
 # Regenerate the full transitive lock after changing pyproject.toml.
 lock:
 	rm -rf /tmp/mlops-lab-lock && $(PYTHON) -m venv /tmp/mlops-lab-lock
 	/tmp/mlops-lab-lock/bin/pip install -q --upgrade "pip>=24"
 	/tmp/mlops-lab-lock/bin/pip install -q -e ".[dev]"
 	/tmp/mlops-lab-lock/bin/pip freeze --exclude-editable | grep -v "^-e" > requirements.lock
+	$(MAKE) env-spec
 
 clean-data:
 	find data -type f ! -name .gitkeep ! -path "data/01_raw/aerosol/hyytiala_*" \

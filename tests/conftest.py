@@ -8,17 +8,21 @@ SQLite MLflow store ``mlruns.db``) there and bootstraps Kedro on it.
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
 
-import matplotlib
-import mlflow
-import pytest
+# Before MLflow, Kedro or TensorFlow are imported: no telemetry, quiet TensorFlow.
+os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+import shutil  # noqa: E402
+from collections.abc import Iterator  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import matplotlib  # noqa: E402
+import mlflow  # noqa: E402
+import pytest  # noqa: E402
 
 matplotlib.use("Agg")
-os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 LAYERS = (
@@ -49,6 +53,9 @@ def copy_project(destination: Path) -> Path:
         destination / "conf",
         ignore=shutil.ignore_patterns("credentials*", "*.local.yml"),
     )
+    # The package is installed in editable mode (imported from the working copy); Kedro
+    # only needs the project's source folder to exist.
+    (destination / "src").mkdir()
     local = destination / "conf" / "local"
     shutil.rmtree(local, ignore_errors=True)
     local.mkdir()

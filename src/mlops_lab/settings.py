@@ -1,14 +1,33 @@
 """Project settings. See https://docs.kedro.org/en/stable/kedro_project_setup/settings.html."""
 
+import os
+
 from kedro.config import OmegaConfigLoader
 
 from mlops_lab.hooks import MlflowExperimentPerPipelineHook
+
+# No command of this project phones home: Kedro's and MLflow's usage telemetry are off
+# unless a user explicitly turns them on in their environment.
+os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
+os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 # kedro-mlflow and kedro-azureml register their own hooks through entry points.
 HOOKS = (MlflowExperimentPerPipelineHook(),)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
+
+
+def _env_or(name: str, default: str | None = None) -> str | None:
+    """``${env_or:NAME,default}``: an environment variable with a fallback.
+
+    Kedro keeps ``oc.env`` for credentials only; this narrower resolver lets the
+    ``azureml`` environment take the MLflow URI that Azure ML sets inside a job.
+    """
+    return os.environ.get(name, default)
+
+
 CONFIG_LOADER_ARGS = {
+    "custom_resolvers": {"env_or": _env_or},
     "base_env": "base",
     "default_run_env": "local",
     # kedro-azureml reads `azureml*` files, kedro-mlflow reads `mlflow*` files.

@@ -1,0 +1,180 @@
+"""Run a compiled Azure ML pipeline-job YAML on this machine, step by step.
+
+Azure itself cannot be reached from a laptop or CI, but everything up to the network call
+can be exercised: this emulator reads the YAML written by ``kedro azureml compile`` (or
+:mod:`mlops_lab.azure.compile_all`), orders the command steps by their
+``${{parent.jobs.<step>.outputs.<name>}}`` bindings, gives every step output its own folder
+(as Azure ML mounts ``uri_folder`` outputs), substitutes ``${{inputs.*}}`` /
+``${{outputs.*}}`` in each step's command and runs that command for real - the same
+``kedro azureml -e <env> execute --node=...`` an Azure ML compute node would run.
+
+    python -m mlops_lab.azure.emulate azureml_compiled/component_data.yaml --workdir /tmp/aml
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import re
+import shlex
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from graphlib import TopologicalSorter
+from pathlib import Path
+
+import yaml
+
+logger = logging.getLogger(__name__)
+
+PARENT_JOB_OUTPUT = re.compile(r"\$\{\{parent\.jobs\.([\w-]+)\.outputs\.([\w-]+)\}\}")
+PARENT_OUTPUT = re.compile(r"\$\{\{parent\.outputs\.([\w-]+)\}\}")
+STEP_PLACEHOLDER = re.compile(r"\$\{\{(inputs|outputs)\.([\w-]+)\}\}")
+
+
+class EmulationError(RuntimeError):
+    """A compiled step could not be run, or failed."""
+
+
+@dataclass
+class Step:
+    """One command job of the compiled pipeline."""
+
+    name: str
+    command: str
+    inputs: dict[str, tuple[str, str] | None]
+    outputs: list[str]
+    compute: str
+    environment_variables: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def upstream(self) -> set[str]:
+        return {binding[0] for binding in self.inputs.values() if binding}
+
+
+@dataclass
+class StepResult:
+    """What running a step produced."""
+
+    name: str
+    compute: str
+    seconds: float
+    output_dirs: dict[str, Path]
+
+
+def parse_pipeline_job(path: Path) -> list[Step]:
+    """Read a compiled pipeline job and return its command steps in execution order."""
+    try:
+        job = yaml.safe_load(path.read_text())
+    except (OSError, yaml.YAMLError) as error:
+        raise EmulationError(f"{path}: cannot read the compiled pipeline ({error}).") from None
+    if not isinstance(job, dict) or job.get("type") != "pipeline" or "jobs" not in job:
+        raise EmulationError(f"{path}: expected an Azure ML pipeline job with a 'jobs' section.")
+    steps: dict[str, Step] = {}
+    for name, spec in job["jobs"].items():
+        component = spec.get("component") or {}
+        command = component.get("command") or spec.get("command")
+        if spec.get("type") != "command" or not command:
+            raise EmulationError(f"{path}: job '{name}' is not a command step with a command.")
+        inputs: dict[str, tuple[str, str] | None] = {}
+        for input_name, value in (spec.get("inputs") or {}).items():
+            reference = value.get("path", "") if isinstance(value, dict) else str(value)
+            match = PARENT_JOB_OUTPUT.fullmatch(reference.strip())
+            inputs[input_name] = (match.group(1), match.group(2)) if match else None
+        steps[name] = Step(
+            name=name,
+            command=" ".join(str(command).split()),
+            inputs=inputs,
+            outputs=list((component.get("outputs") or spec.get("outputs") or {}).keys()),
+            compute=str(spec.get("compute", "")).removeprefix("azureml:"),
+            environment_variables={
+                key: str(value)
+                for key, value in (spec.get("environment_variables") or {}).items()
+            },
+        )
+    for step in steps.values():
+        unknown = step.upstream - steps.keys()
+        if unknown:
+            raise EmulationError(f"{path}: step '{step.name}' reads from unknown steps {unknown}.")
+    order = TopologicalSorter({name: step.upstream for name, step in steps.items()})
+    return [steps[name] for name in order.static_order()]
+
+
+def _resolve_command(step: Step, folders: dict[tuple[str, str], Path]) -> list[str]:
+    def substitute(match: re.Match) -> str:
+        kind, name = match.groups()
+        if kind == "outputs":
+            return str(folders[(step.name, name)])
+        binding = step.inputs.get(name)
+        if binding is None:
+            raise EmulationError(f"step '{step.name}': input '{name}' is not bound to a step.")
+        return str(folders[binding])
+
+    arguments = shlex.split(STEP_PLACEHOLDER.sub(substitute, step.command))
+    if arguments and arguments[0] == "kedro":
+        arguments[0] = str(Path(sys.executable).with_name("kedro"))
+    return arguments
+
+
+def emulate_pipeline_job(
+    compiled: Path, project_path: Path, workdir: Path, timeout: float = 1800
+) -> list[StepResult]:
+    """Execute every step of ``compiled`` in ``project_path``; outputs go under ``workdir``.
+
+    Raises:
+        EmulationError: naming the step whose command failed, with the end of its output.
+    """
+    steps = parse_pipeline_job(compiled)
+    folders: dict[tuple[str, str], Path] = {}
+    for step in steps:
+        for output in step.outputs:
+            folder = workdir / step.name / output
+            folder.mkdir(parents=True, exist_ok=True)
+            folders[(step.name, output)] = folder
+    results = []
+    for index, step in enumerate(steps, 1):
+        arguments = _resolve_command(step, folders)
+        logger.info("[%d/%d] %s on %s", index, len(steps), step.name, step.compute)
+        started = time.perf_counter()
+        completed = subprocess.run(
+            arguments,
+            cwd=project_path,
+            env={**os.environ, **step.environment_variables},
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+        if completed.returncode != 0:
+            tail = (completed.stdout + completed.stderr)[-4000:]
+            raise EmulationError(
+                f"step '{step.name}' failed (exit {completed.returncode}): "
+                f"{shlex.join(arguments)}\n{tail}"
+            )
+        results.append(
+            StepResult(
+                name=step.name,
+                compute=step.compute,
+                seconds=time.perf_counter() - started,
+                output_dirs={o: folders[(step.name, o)] for o in step.outputs},
+            )
+        )
+    return results
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Command-line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("compiled", type=Path)
+    parser.add_argument("--workdir", type=Path, default=Path("azureml_compiled/emulation"))
+    parser.add_argument("--project-path", type=Path, default=Path.cwd())
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(message)s")
+    for result in emulate_pipeline_job(args.compiled, args.project_path, args.workdir):
+        print(f"{result.name:40s} {result.compute:15s} {result.seconds:7.1f} s")
+
+
+if __name__ == "__main__":
+    main()
