@@ -1,0 +1,138 @@
+"""Nodes of ``battery_data``: validate, de-duplicate, regularise, fill, report."""
+
+from __future__ import annotations
+
+import logging
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import pandas as pd
+from matplotlib.figure import Figure
+
+from mlops_lab.battery import cleaning
+from mlops_lab.battery.schema import BATTERY_ID, CYCLES, DATE, INTERPOLATED, TELEMETRY_SCHEMA
+from mlops_lab.validation import InputValidationError, validate_frame
+
+logger = logging.getLogger(__name__)
+
+
+def combine_raw_telemetry(
+    real_raw: pd.DataFrame, fleet_raw: pd.DataFrame, sources: dict[str, str]
+) -> pd.DataFrame:
+    """Validate both raw telemetry files and stack them into one table.
+
+    The real-derived battery keeps its ID (0) and the fleet follows it, so one table holds
+    every battery. Rows keep their file order.
+
+    Args:
+        real_raw: Raw telemetry derived from the real series.
+        fleet_raw: Raw telemetry of the simulated fleet.
+        sources: File names of ``real`` and ``fleet``, used in error messages.
+
+    Raises:
+        InputValidationError: A file does not match the schema, or both files contain the
+            same battery ID.
+    """
+    real = validate_frame(real_raw, TELEMETRY_SCHEMA, sources["real"])
+    fleet = validate_frame(fleet_raw, TELEMETRY_SCHEMA, sources["fleet"])
+    shared = sorted(set(real[BATTERY_ID]) & set(fleet[BATTERY_ID]))
+    if shared:
+        row = int(fleet.index[fleet[BATTERY_ID] == shared[0]][0])
+        raise InputValidationError(
+            f"{sources['fleet']}: column '{BATTERY_ID}', row {row}: battery ID {shared[0]} is "
+            f"also in {sources['real']}; expected each battery in one file only."
+        )
+    combined = pd.concat([real, fleet], ignore_index=True)
+    logger.info(
+        "Raw telemetry: %d + %d entries, %d batteries",
+        len(real),
+        len(fleet),
+        combined[BATTERY_ID].nunique(),
+    )
+    return combined
+
+
+def drop_duplicate_timestamps(raw: pd.DataFrame) -> pd.DataFrame:
+    """Keep the first entry of every (battery, timestamp)."""
+    deduplicated = cleaning.drop_duplicate_timestamps(raw)
+    logger.info("Dropped %d duplicate timestamps", len(raw) - len(deduplicated))
+    return deduplicated
+
+
+def regularise_to_daily(entries: pd.DataFrame) -> pd.DataFrame:
+    """One row per battery and day (the lab's aggregation rules); missing days left empty."""
+    daily = cleaning.regularise_to_daily(entries)
+    logger.info("Regularised %d entries to %d battery-days", len(entries), len(daily))
+    return daily
+
+
+def fill_missing_days(daily: pd.DataFrame) -> pd.DataFrame:
+    """Fill missing days by time interpolation: the registered ``daily_battery_time_series``."""
+    filled = cleaning.fill_missing_days(daily)
+    logger.info("Filled %d missing days by time interpolation", int(filled[INTERPOLATED].sum()))
+    return filled
+
+
+def report_preparation(
+    raw: pd.DataFrame, deduplicated: pd.DataFrame, series: pd.DataFrame
+) -> tuple[pd.DataFrame, dict[str, int]]:
+    """Rows in and out of each step, per battery and in total.
+
+    Returns:
+        A table with one row per battery (raw entries, duplicates removed, entries kept,
+        days, days filled, first and last day) and a dict of the totals.
+    """
+    per_battery = pd.DataFrame(
+        {
+            "raw_entries": raw.groupby(BATTERY_ID).size(),
+            "entries_after_deduplication": deduplicated.groupby(BATTERY_ID).size(),
+            "days": series.groupby(BATTERY_ID).size(),
+            "days_filled": series.groupby(BATTERY_ID)[INTERPOLATED].sum().astype(int),
+            "first_day": series.groupby(BATTERY_ID)[DATE].min().dt.date.astype(str),
+            "last_day": series.groupby(BATTERY_ID)[DATE].max().dt.date.astype(str),
+        }
+    )
+    per_battery.insert(
+        1,
+        "duplicates_removed",
+        per_battery["raw_entries"] - per_battery["entries_after_deduplication"],
+    )
+    totals = {
+        "batteries": len(per_battery),
+        **{
+            column: int(per_battery[column].sum())
+            for column in (
+                "raw_entries",
+                "duplicates_removed",
+                "entries_after_deduplication",
+                "days",
+                "days_filled",
+            )
+        },
+    }
+    logger.info("Battery preparation: %s", totals)
+    return per_battery.reset_index(), totals
+
+
+def plot_daily_cycles(series: pd.DataFrame, columns: int) -> Figure:
+    """Small multiples of ``Daily_Cycles_Used`` per battery, filled days marked."""
+    batteries = sorted(series[BATTERY_ID].unique())
+    rows = -(-len(batteries) // columns)
+    figure, axes = plt.subplots(
+        rows, columns, figsize=(4 * columns, 2.2 * rows), squeeze=False, sharey=True
+    )
+    for ax, battery_id in zip(axes.flat, batteries, strict=False):
+        group = series[series[BATTERY_ID] == battery_id]
+        ax.plot(group[DATE], group[CYCLES], lw=0.4, color="tab:blue")
+        filled = group[group[INTERPOLATED]]
+        ax.plot(filled[DATE], filled[CYCLES], "o", ms=2, color="tab:red")
+        ax.set_title(f"battery {battery_id}", fontsize=9)
+        locator = mdates.AutoDateLocator(maxticks=5)
+        ax.xaxis.set_major_locator(locator)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+        ax.tick_params(labelsize=7)
+    for ax in axes.flat[len(batteries) :]:
+        ax.set_visible(False)
+    figure.suptitle(f"{CYCLES} per battery (red: days filled by interpolation)")
+    figure.tight_layout()
+    return figure
