@@ -1,0 +1,75 @@
+"""The lab's compliance rule and how to read its three facts back from a text.
+
+A car component is **non-compliant** (label 1) when it was manufactured before 1995, or its
+condition is fair or poor, or it is made of plastic or iron; otherwise it is compliant
+(label 0). The simulator writes texts that state the three facts; ``read_attributes`` reads
+them back from a (normalised) text so that error analysis can say *why* a text carries its
+label.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+YEAR_LIMIT = 1995
+CONDITIONS = ("poor", "fair", "good", "new")
+MATERIALS = ("plastic", "carbon fiber", "steel", "iron")
+NON_COMPLIANT_CONDITIONS = frozenset({"poor", "fair"})
+NON_COMPLIANT_MATERIALS = frozenset({"plastic", "iron"})
+
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
+_CONDITION = re.compile(r"\b(" + "|".join(CONDITIONS) + r")\b")
+_MATERIAL = re.compile(r"\b(" + "|".join(m.replace(" ", r"\s+") for m in MATERIALS) + r")\b")
+
+
+@dataclass(frozen=True)
+class ComponentAttributes:
+    """The three facts a technician's text states about a component."""
+
+    year: int | None
+    condition: str | None
+    material: str | None
+
+
+def compliance_label(year: int, condition: str, material: str) -> int:
+    """Apply the lab's rule: 1 (non-compliant) or 0 (compliant)."""
+    return int(
+        year < YEAR_LIMIT
+        or condition in NON_COMPLIANT_CONDITIONS
+        or material in NON_COMPLIANT_MATERIALS
+    )
+
+
+def violation_reasons(year: int | None, condition: str | None, material: str | None) -> str:
+    """The rule's reasons for non-compliance, e.g. ``"year < 1995; material plastic"``.
+
+    Returns ``"compliant"`` when no clause applies and names unreadable facts as
+    ``"year unknown"`` etc., so that every row of an error table says something.
+    """
+    reasons = []
+    if year is None:
+        reasons.append("year unknown")
+    elif year < YEAR_LIMIT:
+        reasons.append(f"year < {YEAR_LIMIT}")
+    if condition is None:
+        reasons.append("condition unknown")
+    elif condition in NON_COMPLIANT_CONDITIONS:
+        reasons.append(f"condition {condition}")
+    if material is None:
+        reasons.append("material unknown")
+    elif material in NON_COMPLIANT_MATERIALS:
+        reasons.append(f"material {material}")
+    return "; ".join(reasons) if reasons else "compliant"
+
+
+def read_attributes(text: str) -> ComponentAttributes:
+    """Read year, condition and material from a lower-case text (first match of each)."""
+    year = _YEAR.search(text)
+    condition = _CONDITION.search(text)
+    material = _MATERIAL.search(text)
+    return ComponentAttributes(
+        year=int(year.group(1)) if year else None,
+        condition=condition.group(1) if condition else None,
+        material=re.sub(r"\s+", " ", material.group(1)) if material else None,
+    )

@@ -1,0 +1,112 @@
+"""Nodes of the ``component_data`` pipeline."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from mlops_lab.components.schemas import RAW_TEXTS_SCHEMA
+from mlops_lab.components.text import normalise_text
+from mlops_lab.validation import InputValidationError, validate_frame
+
+logger = logging.getLogger(__name__)
+
+
+def validate_component_texts(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+    """Check the raw ``text, label`` file; extra columns are dropped.
+
+    Raises:
+        InputValidationError: naming the file, column, rows and expectation.
+    """
+    validated = validate_frame(raw, RAW_TEXTS_SCHEMA, source)
+    logger.info("Validated %d component texts from %s", len(validated), source)
+    return validated.reset_index(drop=True)
+
+
+def normalise_component_texts(texts: pd.DataFrame) -> pd.DataFrame:
+    """Lower-case the texts, replace punctuation by spaces and collapse whitespace."""
+    normalised = texts.assign(text=texts["text"].map(normalise_text))
+    changed = int((normalised["text"] != texts["text"]).sum())
+    logger.info("Normalised %d texts (%d changed)", len(normalised), changed)
+    return normalised
+
+
+def drop_duplicate_texts(texts: pd.DataFrame) -> pd.DataFrame:
+    """Keep the first of each exactly repeated (normalised text, label) row.
+
+    Raises:
+        InputValidationError: when one text carries both labels (the file contradicts
+            itself, and no split could be trusted).
+    """
+    unique = texts.drop_duplicates(subset=["text", "label"], keep="first")
+    labels_per_text = unique.groupby("text")["label"].nunique()
+    conflicting = labels_per_text[labels_per_text > 1].index.tolist()
+    if conflicting:
+        raise InputValidationError(
+            f"component texts: {len(conflicting)} text(s) carry both labels after "
+            f"normalisation, e.g. {conflicting[:3]}; expected one label per text."
+        )
+    logger.info("Dropped %d duplicate texts, %d left", len(texts) - len(unique), len(unique))
+    return unique.reset_index(drop=True)
+
+
+def split_component_texts(
+    texts: pd.DataFrame, fractions: dict[str, float], seed: int
+) -> dict[str, pd.DataFrame]:
+    """Stratified, seeded train/validation/test split.
+
+    Args:
+        texts: de-duplicated texts with ``label``.
+        fractions: ``{"train": .6, "validation": .2, "test": .2}`` (must sum to 1).
+        seed: random state of both stratified draws.
+
+    Returns:
+        ``{"train": ..., "validation": ..., "test": ...}`` with the columns of ``texts``.
+    """
+    if set(fractions) != {"train", "validation", "test"} or abs(sum(fractions.values()) - 1) > 1e-9:
+        raise ValueError(
+            f"component_data.split must give train, validation and test fractions summing "
+            f"to 1, got {fractions}."
+        )
+    train, rest = train_test_split(
+        texts, train_size=fractions["train"], stratify=texts["label"], random_state=seed
+    )
+    validation_share = fractions["validation"] / (fractions["validation"] + fractions["test"])
+    validation, test = train_test_split(
+        rest, train_size=validation_share, stratify=rest["label"], random_state=seed
+    )
+    splits = {
+        "train": train.reset_index(drop=True),
+        "validation": validation.reset_index(drop=True),
+        "test": test.reset_index(drop=True),
+    }
+    logger.info("Split sizes: %s", {name: len(frame) for name, frame in splits.items()})
+    return splits
+
+
+def report_component_data(
+    validated: pd.DataFrame,
+    normalised: pd.DataFrame,
+    primary: pd.DataFrame,
+    train: pd.DataFrame,
+    validation: pd.DataFrame,
+    test: pd.DataFrame,
+) -> dict[str, Any]:
+    """Rows in and out of each step and the label balance of each split."""
+    splits = {"train": train, "validation": validation, "test": test}
+    report: dict[str, Any] = {
+        "rows_validated": len(validated),
+        "texts_changed_by_normalisation": int((normalised["text"] != validated["text"]).sum()),
+        "duplicates_removed": len(normalised) - len(primary),
+        "rows_primary": len(primary),
+        "non_compliant_share_primary": round(float(primary["label"].mean()), 4),
+    }
+    for name, frame in splits.items():
+        report[f"rows_{name}"] = len(frame)
+        report[f"non_compliant_share_{name}"] = round(float(frame["label"].mean()), 4)
+    report["words_per_text_max"] = int(primary["text"].str.split().str.len().max())
+    logger.info("component_data report: %s", report)
+    return report

@@ -1,0 +1,37 @@
+"""``component_simulation`` as a pipeline: in-memory slice and a Kedro session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from kedro.framework.session import KedroSession
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+
+from mlops_lab.pipelines.component_simulation import create_pipeline
+
+
+def test_pipeline_writes_the_raw_texts_to_the_catalog():
+    params = {"n_texts": 200, "seed": 1, "year_min": 1960, "year_max": 2024, "max_tokens": 15}
+    catalog = DataCatalog(
+        {f"params:component_simulation.{k}": MemoryDataset(v) for k, v in params.items()}
+        | {"component_texts_raw": MemoryDataset()}
+    )
+    SequentialRunner().run(create_pipeline(), catalog)
+    raw = catalog.load("component_texts_raw")
+    assert len(raw) == 200
+    assert list(raw.columns) == ["text", "label"]
+
+
+@pytest.mark.slow
+def test_session_writes_the_raw_csv_with_the_test_size(kedro_project: Path):
+    with KedroSession.create(project_path=kedro_project, env="test") as session:
+        session.run(pipeline_name="component_simulation")
+    raw = pd.read_csv(
+        kedro_project / "data/01_raw/components/component_texts.csv", keep_default_na=False
+    )
+    assert len(raw) == 3000  # conf/test/parameters_component_simulation.yml
+    assert set(raw["label"]) == {0, 1}
+    assert (raw["text"].str.len() > 0).all()
