@@ -14,13 +14,13 @@ os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-import shutil  # noqa: E402
-from collections.abc import Iterator  # noqa: E402
-from pathlib import Path  # noqa: E402
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
 
-import matplotlib  # noqa: E402
-import mlflow  # noqa: E402
-import pytest  # noqa: E402
+import matplotlib
+import mlflow
+import pytest
 
 matplotlib.use("Agg")
 

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 from typing import Any
 
+from kedro.config import MissingConfigException
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
+from kedro.io import DataCatalog
 
 logger = logging.getLogger(__name__)
 
@@ -44,3 +47,43 @@ class MlflowExperimentPerPipelineHook:
             logger.info("MLflow experiment for %s: %s", "+".join(map(str, names)), experiment)
             mlflow_config.tracking.experiment.name = experiment
             mlflow_config._set_experiment()
+
+
+class AzureStorageAccountHook:
+    """Give adlfs the storage account named in ``globals.yml`` (``azure_storage_account``).
+
+    Catalog paths under ``abfs://<container>/...`` carry no account; adlfs reads it from
+    ``AZURE_STORAGE_ACCOUNT_NAME``. Setting it from configuration (unless the user already
+    exported one) keeps the ``azureml`` environment a pure configuration change, on a
+    laptop compiling pipelines and inside every Azure ML step alike.
+    """
+
+    @hook_impl
+    def after_context_created(self, context: KedroContext) -> None:
+        try:
+            account = context.config_loader["globals"].get("azure_storage_account")
+        except MissingConfigException:
+            return
+        if account:
+            os.environ.setdefault("AZURE_STORAGE_ACCOUNT_NAME", str(account))
+
+
+class MaterialiseDatasetFactoriesHook:
+    """Resolve dataset-factory entries (``"battery_raw_{source}"``) when the catalog is made.
+
+    In Kedro 1.x ``catalog.filter()`` lists only materialised datasets. kedro-azureml uses
+    it to tell catalog datasets from Azure ones, so a factory-resolved dataset would be
+    compiled as a non-existent Azure data asset (``azureml:<name>``), and on Azure the
+    runner would swap it for a pickle. Resolving the names used by the registered
+    pipelines up front makes factories behave like explicit entries everywhere.
+    """
+
+    @hook_impl
+    def after_catalog_created(self, catalog: DataCatalog) -> None:
+        from kedro.framework.project import pipelines
+
+        listed = set(catalog.filter())
+        names = {name for pipe in pipelines.values() for name in pipe.datasets()}
+        for name in sorted(names - listed):
+            if not name.startswith("params:") and name != "parameters" and name in catalog:
+                catalog.get(name)

@@ -4,7 +4,11 @@ import os
 
 from kedro.config import OmegaConfigLoader
 
-from mlops_lab.hooks import MlflowExperimentPerPipelineHook
+from mlops_lab.hooks import (
+    AzureStorageAccountHook,
+    MaterialiseDatasetFactoriesHook,
+    MlflowExperimentPerPipelineHook,
+)
 
 # No command of this project phones home: Kedro's and MLflow's usage telemetry are off
 # unless a user explicitly turns them on in their environment.
@@ -12,7 +16,11 @@ os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
 # kedro-mlflow and kedro-azureml register their own hooks through entry points.
-HOOKS = (MlflowExperimentPerPipelineHook(),)
+HOOKS = (
+    MlflowExperimentPerPipelineHook(),
+    AzureStorageAccountHook(),
+    MaterialiseDatasetFactoriesHook(),
+)
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
 

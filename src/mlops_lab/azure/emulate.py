@@ -90,8 +90,7 @@ def parse_pipeline_job(path: Path) -> list[Step]:
             outputs=list((component.get("outputs") or spec.get("outputs") or {}).keys()),
             compute=str(spec.get("compute", "")).removeprefix("azureml:"),
             environment_variables={
-                key: str(value)
-                for key, value in (spec.get("environment_variables") or {}).items()
+                key: str(value) for key, value in (spec.get("environment_variables") or {}).items()
             },
         )
     for step in steps.values():

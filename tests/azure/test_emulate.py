@@ -1,0 +1,57 @@
+"""A compiled pipeline runs step by step on this machine, as Azure ML compute would run it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from kedro.framework.project import pipelines
+from kedro.framework.session import KedroSession
+
+from mlops_lab.azure.compile_all import compile_pipelines
+from mlops_lab.azure.emulate import EmulationError, emulate_pipeline_job, parse_pipeline_job
+
+pytestmark = pytest.mark.slow
+PIPELINE = "maintenance_data"  # reads only a shipped real file: the smallest real pipeline
+
+
+def test_compiled_steps_execute_in_dependency_order(kedro_project: Path, tmp_path: Path):
+    compiled = compile_pipelines(kedro_project, "test", tmp_path / "yaml", [PIPELINE])[PIPELINE]
+    steps = parse_pipeline_job(compiled)
+    assert len(steps) == len(pipelines[PIPELINE].nodes)
+    position = {step.name: index for index, step in enumerate(steps)}
+    for step in steps:
+        assert all(position[upstream] < position[step.name] for upstream in step.upstream)
+
+    results = emulate_pipeline_job(compiled, kedro_project, tmp_path / "aml")
+    assert [result.name for result in results] == [step.name for step in steps]
+
+    with KedroSession.create(project_path=kedro_project, env="test") as session:
+        catalog = session.load_context().catalog
+    persisted = [
+        name
+        for name in pipelines[PIPELINE].all_outputs()
+        if name in catalog.filter() and catalog[name].__class__.__name__ != "MemoryDataset"
+    ]
+    assert persisted, "the pipeline should write catalogued datasets"
+    for name in persisted:
+        assert catalog.exists(name), f"{name} was not written by the emulated steps"
+
+
+def test_a_failing_step_is_named(tmp_path: Path):
+    compiled = tmp_path / "broken.yaml"
+    compiled.write_text(
+        "type: pipeline\njobs:\n  only_step:\n    type: command\n"
+        "    component:\n      command: python -c 'import sys; sys.exit(3)'\n"
+    )
+    with pytest.raises(EmulationError, match=r"step 'only_step' failed \(exit 3\)"):
+        emulate_pipeline_job(compiled, tmp_path, tmp_path / "aml")
+
+
+def test_unreadable_or_wrong_yaml_is_reported(tmp_path: Path):
+    wrong = tmp_path / "job.yaml"
+    wrong.write_text("type: command\n")
+    with pytest.raises(EmulationError, match="expected an Azure ML pipeline job"):
+        parse_pipeline_job(wrong)
+    with pytest.raises(EmulationError, match="cannot read the compiled pipeline"):
+        parse_pipeline_job(tmp_path / "missing.yaml")
