@@ -1,0 +1,147 @@
+"""The registered model ``battery-cycles``: an MLflow pyfunc on raw records.
+
+Input: one row per battery and day to forecast, columns ``Date``, ``Battery_ID``,
+``Battery_Age_Days``, ``Daily_Trip_Duration`` (the covariates the model does not use may be
+missing). The days must follow, without gaps, the history the model was refitted on.
+Output: ``Date``, ``Battery_ID``, ``forecast`` and the 80% / 95% prediction intervals
+(``lower_80``, ``upper_80``, ``lower_95``, ``upper_95``), from the empirical quantiles of
+the model's out-of-fold errors per battery.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import mlflow.pyfunc
+import numpy as np
+import pandas as pd
+from kedro.io import AbstractDataset
+
+from mlops_lab.battery.candidates import Forecaster
+from mlops_lab.battery.schema import AGE, BATTERY_ID, DATE, DURATION
+from mlops_lab.validation import require_columns
+
+INTERVAL_QUANTILES = {"lower_95": 0.025, "lower_80": 0.10, "upper_80": 0.90, "upper_95": 0.975}
+OUTPUT_COLUMNS = [DATE, BATTERY_ID, "forecast", "lower_95", "lower_80", "upper_80", "upper_95"]
+
+
+def error_quantiles(forecasts: pd.DataFrame) -> pd.DataFrame:
+    """Quantiles of (y_true - y_pred) per battery, plus a pooled row (index -1)."""
+    errors = forecasts.assign(error=forecasts["y_true"] - forecasts["y_pred"])
+    by_battery = errors.groupby(BATTERY_ID)["error"]
+    per_battery = pd.DataFrame(
+        {name: by_battery.quantile(q) for name, q in INTERVAL_QUANTILES.items()}
+    )
+    pooled = errors["error"].quantile(list(INTERVAL_QUANTILES.values()))
+    per_battery.loc[-1] = pooled.to_numpy()
+    return per_battery
+
+
+class BatteryCyclesModel(mlflow.pyfunc.PythonModel):
+    """A fitted forecaster with its error quantiles, served on raw records."""
+
+    def __init__(
+        self,
+        forecaster: Forecaster,
+        quantiles: pd.DataFrame,
+        input_example: pd.DataFrame,
+        description: str,
+    ) -> None:
+        self.forecaster = forecaster
+        self.quantiles = quantiles
+        self.input_example = input_example
+        self.description = description
+
+    @property
+    def covariates(self) -> tuple[str, ...]:
+        return self.forecaster.covariates
+
+    def forecast(self, records: pd.DataFrame) -> pd.DataFrame:
+        """Point forecasts and intervals for ``records`` (see the module docstring)."""
+        require_columns(records, [DATE, BATTERY_ID, *self.covariates], "battery-cycles model input")
+        future = records.assign(
+            **{DATE: pd.to_datetime(records[DATE]), BATTERY_ID: records[BATTERY_ID].astype(int)}
+        )
+        point = self.forecaster.predict(future.reset_index(drop=True))
+        output = pd.DataFrame(
+            {
+                DATE: future[DATE].to_numpy(),
+                BATTERY_ID: future[BATTERY_ID].to_numpy(),
+                "forecast": point,
+            }
+        )
+        quantiles = self.quantiles.reindex(output[BATTERY_ID]).fillna(self.quantiles.loc[-1])
+        for column in INTERVAL_QUANTILES:
+            output[column] = point + quantiles[column].to_numpy()
+        return output[OUTPUT_COLUMNS]
+
+    def predict(
+        self, context: Any, model_input: pd.DataFrame, params: dict[str, Any] | None = None
+    ) -> pd.DataFrame:
+        """MLflow entry point: forecasts for raw records."""
+        return self.forecast(model_input)
+
+
+def future_frame(
+    history: pd.DataFrame, horizon: int, durations: pd.Series | None = None
+) -> pd.DataFrame:
+    """The next ``horizon`` days of every battery with calendar covariates.
+
+    ``Battery_Age_Days`` continues from the last day; ``Daily_Trip_Duration`` comes from
+    ``durations`` (indexed like the result) when given, else is left missing.
+    """
+    last = history.sort_values(DATE).groupby(BATTERY_ID).last()
+    rows = [
+        pd.DataFrame(
+            {
+                DATE: pd.date_range(row[DATE] + pd.Timedelta(days=1), periods=horizon, freq="D"),
+                BATTERY_ID: battery_id,
+                AGE: row[AGE] + np.arange(1, horizon + 1),
+            }
+        )
+        for battery_id, row in last.iterrows()
+    ]
+    frame = pd.concat(rows, ignore_index=True)
+    frame[DURATION] = durations.to_numpy() if durations is not None else np.nan
+    return frame
+
+
+class RegisteredModelDataset(AbstractDataset[BatteryCyclesModel, BatteryCyclesModel]):
+    """Logs a :class:`BatteryCyclesModel` to the active MLflow run and registers it; loads a
+    registered version.
+
+    Saving infers the signature from the model's input example and its forecasts, and
+    registers a new version of ``model_name``. Loading returns the Python model of
+    ``version`` (a number or ``latest``).
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        version: str | int = "latest",
+        artifact_path: str = "model",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self._model_name, self._version, self._artifact_path = model_name, version, artifact_path
+        self.metadata = metadata
+
+    def _save(self, model: BatteryCyclesModel) -> None:
+        from mlflow.models import infer_signature
+
+        example = model.input_example
+        signature = infer_signature(example, model.forecast(example))
+        mlflow.pyfunc.log_model(
+            name=self._artifact_path,
+            python_model=model,
+            registered_model_name=self._model_name,
+            signature=signature,
+            input_example=example,
+        )
+
+    def _load(self) -> BatteryCyclesModel:
+        return mlflow.pyfunc.load_model(
+            f"models:/{self._model_name}/{self._version}"
+        ).unwrap_python_model()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"model_name": self._model_name, "version": self._version}

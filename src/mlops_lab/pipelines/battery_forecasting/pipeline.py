@@ -1,0 +1,112 @@
+"""``battery_forecasting``: daily series -> leaderboard, hold-out report, registered model."""
+
+from kedro.pipeline import Node, Pipeline
+
+
+def create_pipeline(**kwargs) -> Pipeline:
+    """Hold-out split, search, ensemble, hold-out evaluation, final model, reports."""
+    from mlops_lab.pipelines.battery_forecasting import nodes
+
+    p = "params:battery_forecasting"
+    return Pipeline(
+        [
+            Node(
+                nodes.split_holdout,
+                inputs=["daily_battery_time_series", f"{p}.horizon"],
+                outputs=["battery_forecast_history", "battery_forecast_holdout"],
+                name="split_holdout",
+                tags=["training"],
+            ),
+            Node(
+                nodes.search_forecasters,
+                inputs=[
+                    "battery_forecast_history",
+                    f"{p}.candidates",
+                    f"{p}.horizon",
+                    f"{p}.validation",
+                    f"{p}.search",
+                    f"{p}.seed",
+                ],
+                outputs={
+                    "leaderboard": "battery_search_leaderboard",
+                    "forecasts": "battery_search_forecasts",
+                    "summary": "battery_search_summary",
+                },
+                name="search_forecasters",
+                tags=["training"],
+            ),
+            Node(
+                nodes.add_ensemble,
+                inputs=[
+                    "battery_search_leaderboard",
+                    "battery_search_forecasts",
+                    "battery_forecast_history",
+                    f"{p}.horizon",
+                    f"{p}.validation",
+                    f"{p}.ensemble",
+                ],
+                outputs={
+                    "leaderboard": "battery_leaderboard",
+                    "best_forecasts": "battery_best_validation_forecasts",
+                    "best_metrics": "battery_metrics_best",
+                },
+                name="add_ensemble",
+                tags=["training"],
+            ),
+            Node(
+                nodes.evaluate_on_holdout,
+                inputs=[
+                    "battery_leaderboard",
+                    "battery_forecast_history",
+                    "battery_forecast_holdout",
+                ],
+                outputs={
+                    "report": "battery_report_holdout",
+                    "forecasts": "battery_holdout_forecasts",
+                    "metrics": "battery_metrics_holdout",
+                },
+                name="evaluate_on_holdout",
+                tags=["training"],
+            ),
+            Node(
+                nodes.train_final_model,
+                inputs=[
+                    "battery_leaderboard",
+                    "battery_best_validation_forecasts",
+                    "daily_battery_time_series",
+                    f"{p}.example_rows",
+                ],
+                outputs="battery_cycles_model",
+                name="train_final_model",
+                tags=["training"],
+            ),
+            Node(
+                nodes.plot_validation_forecasts,
+                inputs=["battery_best_validation_forecasts", f"{p}.plot_columns"],
+                outputs="battery_plot_validation_forecasts",
+                name="plot_validation_forecasts",
+            ),
+            Node(
+                nodes.plot_residuals,
+                inputs="battery_best_validation_forecasts",
+                outputs="battery_plot_residuals",
+                name="plot_residuals",
+            ),
+            Node(
+                nodes.explain_model,
+                inputs=[
+                    "battery_cycles_model",
+                    f"{p}.horizon",
+                    f"{p}.explanations.n_local",
+                    f"{p}.seed",
+                ],
+                outputs={
+                    "global": "battery_report_global_importance",
+                    "local": "battery_report_local_explanations",
+                    "global_plot": "battery_plot_global_importance",
+                    "local_plot": "battery_plot_local_explanations",
+                },
+                name="explain_model",
+            ),
+        ]
+    )
