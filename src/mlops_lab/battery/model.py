@@ -15,7 +15,6 @@ from typing import Any
 import mlflow.pyfunc
 import numpy as np
 import pandas as pd
-from kedro.io import AbstractDataset
 
 from mlops_lab.battery.candidates import Forecaster
 from mlops_lab.battery.schema import AGE, BATTERY_ID, DATE, DURATION
@@ -104,44 +103,3 @@ def future_frame(
     frame = pd.concat(rows, ignore_index=True)
     frame[DURATION] = durations.to_numpy() if durations is not None else np.nan
     return frame
-
-
-class RegisteredModelDataset(AbstractDataset[BatteryCyclesModel, BatteryCyclesModel]):
-    """Logs a :class:`BatteryCyclesModel` to the active MLflow run and registers it; loads a
-    registered version.
-
-    Saving infers the signature from the model's input example and its forecasts, and
-    registers a new version of ``model_name``. Loading returns the Python model of
-    ``version`` (a number or ``latest``).
-    """
-
-    def __init__(
-        self,
-        model_name: str,
-        version: str | int = "latest",
-        artifact_path: str = "model",
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        self._model_name, self._version, self._artifact_path = model_name, version, artifact_path
-        self.metadata = metadata
-
-    def _save(self, model: BatteryCyclesModel) -> None:
-        from mlflow.models import infer_signature
-
-        example = model.input_example
-        signature = infer_signature(example, model.forecast(example))
-        mlflow.pyfunc.log_model(
-            name=self._artifact_path,
-            python_model=model,
-            registered_model_name=self._model_name,
-            signature=signature,
-            input_example=example,
-        )
-
-    def _load(self) -> BatteryCyclesModel:
-        return mlflow.pyfunc.load_model(
-            f"models:/{self._model_name}/{self._version}"
-        ).unwrap_python_model()
-
-    def _describe(self) -> dict[str, Any]:
-        return {"model_name": self._model_name, "version": self._version}
