@@ -69,6 +69,20 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def forget_mlflow_stores() -> None:
+    """Drop MLflow's per-URI store cache.
+
+    MLflow caches one store per URI string. The project's ``sqlite:///mlruns.db`` is
+    relative to the working directory, so without this a second test project in the same
+    process would write into the first one's database.
+    """
+    from mlflow.tracking._model_registry.registry import ModelRegistryStoreRegistry
+    from mlflow.tracking._tracking_service.registry import TrackingStoreRegistry
+
+    TrackingStoreRegistry._get_store_with_resolved_uri.cache_clear()
+    ModelRegistryStoreRegistry._get_store_with_resolved_uri.cache_clear()
+
+
 @pytest.fixture
 def kedro_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A bootstrapped throw-away copy of the project; the cwd is its root."""
@@ -77,11 +91,13 @@ def kedro_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[P
     project = copy_project(tmp_path / "project")
     monkeypatch.chdir(project)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
+    forget_mlflow_stores()
     bootstrap_project(project)
     yield project
     while mlflow.active_run():
         mlflow.end_run()
     mlflow.set_tracking_uri(None)
+    forget_mlflow_stores()
 
 
 @pytest.fixture
@@ -95,3 +111,4 @@ def mlflow_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[s
     while mlflow.active_run():
         mlflow.end_run()
     mlflow.set_tracking_uri(None)
+    forget_mlflow_stores()

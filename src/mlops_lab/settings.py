@@ -1,8 +1,10 @@
 """Project settings. See https://docs.kedro.org/en/stable/kedro_project_setup/settings.html."""
 
 import os
+from pathlib import Path
 
 from kedro.config import OmegaConfigLoader
+from kedro.utils import find_kedro_project
 
 from mlops_lab.hooks import (
     AzureStorageAccountHook,
@@ -34,8 +36,17 @@ def _env_or(name: str, default: str | None = None) -> str | None:
     return os.environ.get(name, default)
 
 
+def _project_root() -> str:
+    """``${project_root:}``: the Kedro project containing the working directory.
+
+    Kedro commands and ``%load_ext kedro.ipython`` may start in a sub-folder (e.g.
+    ``notebooks/``); anchoring the SQLite MLflow store here keeps one ``mlruns.db``.
+    """
+    return str(find_kedro_project(Path.cwd()) or Path.cwd())
+
+
 CONFIG_LOADER_ARGS = {
-    "custom_resolvers": {"env_or": _env_or},
+    "custom_resolvers": {"env_or": _env_or, "project_root": _project_root},
     "base_env": "base",
     "default_run_env": "local",
     # kedro-azureml reads `azureml*` files, kedro-mlflow reads `mlflow*` files.
