@@ -69,6 +69,18 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+@pytest.fixture(scope="session")
+def registered_pipelines() -> dict:
+    """The project's pipeline registry (bootstraps the working copy; writes nothing)."""
+    from kedro.framework.project import pipelines
+    from kedro.framework.startup import bootstrap_project
+
+    bootstrap_project(PROJECT_ROOT)
+    registry = dict(pipelines)
+    assert registry, "no pipeline registered"
+    return registry
+
+
 def forget_mlflow_stores() -> None:
     """Drop MLflow's per-URI store cache.
 

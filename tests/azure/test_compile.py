@@ -6,7 +6,6 @@ import re
 
 import pytest
 import yaml
-from kedro.framework.project import pipelines
 
 from mlops_lab.azure.compile_all import compile_pipelines
 
@@ -27,13 +26,18 @@ def compiled(tmp_path_factory: pytest.TempPathFactory):
     return {name: yaml.safe_load(path.read_text()) for name, path in written.items()}
 
 
-def test_every_non_empty_pipeline_compiles(compiled):
+@pytest.fixture(scope="module")
+def pipelines(registered_pipelines):
+    return registered_pipelines
+
+
+def test_every_non_empty_pipeline_compiles(compiled, pipelines):
     registered = {name for name, pipe in pipelines.items() if pipe.nodes}
     assert set(compiled) == registered
     assert len(registered) >= 8
 
 
-def test_every_node_is_a_step_with_its_inputs_and_outputs_wired(compiled):
+def test_every_node_is_a_step_with_its_inputs_and_outputs_wired(compiled, pipelines):
     for name, job in compiled.items():
         pipeline = pipelines[name]
         producers = {out: node for node in pipeline.nodes for out in node.outputs}
@@ -57,7 +61,7 @@ def test_every_node_is_a_step_with_its_inputs_and_outputs_wired(compiled):
                     assert value == dataset
 
 
-def test_gpu_tagged_nodes_run_on_the_gpu_cluster(compiled):
+def test_gpu_tagged_nodes_run_on_the_gpu_cluster(compiled, pipelines):
     seen = set()
     for name, job in compiled.items():
         for node in pipelines[name].nodes:

@@ -1,0 +1,72 @@
+"""The project's structural contracts (ARCHITECTURE.md / STYLE.md), checked on every run."""
+
+from __future__ import annotations
+
+import ast
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+PIPELINES_DIR = ROOT / "src" / "mlops_lab" / "pipelines"
+PIPELINE_FOLDERS = sorted(p for p in PIPELINES_DIR.iterdir() if (p / "__init__.py").exists())
+LAYERS = {
+    "raw",
+    "intermediate",
+    "primary",
+    "feature",
+    "model_input",
+    "models",
+    "model_output",
+    "reporting",
+}
+
+
+def _imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text())
+    modules = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            modules.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            modules.add(node.module)
+    return modules
+
+
+@pytest.mark.parametrize("folder", PIPELINE_FOLDERS, ids=lambda p: p.name)
+def test_pipelines_never_import_each_other(folder: Path):
+    for source in folder.rglob("*.py"):
+        for module in _imported_modules(source):
+            match = re.match(r"mlops_lab\.pipelines\.(\w+)", module)
+            assert not match or match.group(1) == folder.name, (
+                f"{source.relative_to(ROOT)} imports {module}: pipelines meet only through "
+                "catalog entries; move shared code to a domain module beside pipelines/"
+            )
+
+
+@pytest.mark.parametrize("folder", PIPELINE_FOLDERS, ids=lambda p: p.name)
+def test_pipeline_folder_layout(folder: Path, registered_pipelines: dict):
+    for name in ("nodes.py", "pipeline.py", "README.md"):
+        assert (folder / name).is_file(), f"{folder.name} lacks {name}"
+    assert "create_pipeline" in (folder / "__init__.py").read_text()
+    assert registered_pipelines[folder.name].nodes, f"{folder.name} has no nodes"
+
+
+def test_every_catalog_entry_has_a_kedro_viz_layer():
+    for path in sorted((ROOT / "conf" / "base").glob("catalog*.yml")):
+        for name, entry in (yaml.safe_load(path.read_text()) or {}).items():
+            if name.startswith("_"):
+                continue
+            layer = (entry.get("metadata") or {}).get("kedro-viz", {}).get("layer")
+            assert layer in LAYERS, f"{path.name}: '{name}' has layer {layer!r}"
+
+
+def test_nodes_take_named_parameters_and_have_snake_case_names(registered_pipelines: dict):
+    for name, pipe in registered_pipelines.items():
+        for node in pipe.nodes:
+            assert "parameters" not in node.inputs, (
+                f"{name}.{node.name} takes the whole parameters dict"
+            )
+            assert re.fullmatch(r"[a-z][a-z0-9_.]*", node.name), (name, node.name)
