@@ -8,18 +8,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
-from kedro.io import DataCatalog, MemoryDataset
+from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
+from tests.battery.memory import KeptDataset
 from tests.notebook_runner import execute_notebook
 
 from mlops_lab.pipelines.battery_data import create_pipeline
-
-
-class KeptDataset(MemoryDataset):
-    """A memory dataset the runner cannot release, so the test can read it afterwards."""
-
-    def _release(self) -> None:
-        return
 
 
 def _raw(battery_id: int, dates: list[str]) -> pd.DataFrame:

@@ -9,18 +9,12 @@ import mlflow
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
-from kedro.io import DataCatalog, MemoryDataset
+from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
+from tests.battery.memory import KeptDataset
 from tests.battery.synthetic import make_series
 
 from mlops_lab.pipelines.battery_forecasting import create_pipeline
-
-
-class KeptDataset(MemoryDataset):
-    """A memory dataset the runner cannot release, so the test can read it afterwards."""
-
-    def _release(self) -> None:
-        return
 
 
 def test_selection_slice_on_an_in_memory_catalog() -> None:

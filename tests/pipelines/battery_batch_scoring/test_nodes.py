@@ -1,0 +1,110 @@
+"""Nodes of battery_batch_scoring: future covariates, forecast shape and intervals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.figure import Figure
+from tests.battery.synthetic import make_series
+
+from mlops_lab.battery.candidates import build_forecaster
+from mlops_lab.battery.model import BatteryCyclesModel, error_quantiles, future_frame
+from mlops_lab.pipelines.battery_batch_scoring.nodes import (
+    build_future_covariates,
+    plot_forecasts,
+    score_batteries,
+)
+
+ARIMA = {
+    "order": [1, 0, 0],
+    "seasonal_order": [0, 0, 0, 0],
+    "weekday_regressors": True,
+    "max_history_days": 120,
+}
+
+
+@pytest.fixture(scope="module")
+def series() -> pd.DataFrame:
+    return make_series({0: 200, 4: 160})
+
+
+def _model(series: pd.DataFrame, kind: str, params: dict) -> BatteryCyclesModel:
+    forecaster = build_forecaster(kind, params).fit(series)
+    rng = np.random.default_rng(1)
+    errors = pd.DataFrame(
+        {"Battery_ID": np.repeat([0, 4], 40), "y_true": rng.normal(0, 0.005, 80), "y_pred": 0.0}
+    )
+    example = future_frame(series, 1).assign(Daily_Trip_Duration=50.0)
+    return BatteryCyclesModel(forecaster, error_quantiles(errors), example, kind)
+
+
+@pytest.fixture(scope="module")
+def duration_model(series: pd.DataFrame) -> BatteryCyclesModel:
+    features = {"lags": [30, 35], "windows": [7], "rate_window": 14}
+    return _model(
+        series,
+        "regression",
+        {"estimator": "sklearn.linear_model.Ridge", "alpha": 0.1, "features": features},
+    )
+
+
+def test_future_covariates_continue_the_calendar_and_forecast_duration(
+    series: pd.DataFrame, duration_model: BatteryCyclesModel
+) -> None:
+    future = build_future_covariates(series, duration_model, 30, ARIMA)
+    assert future.groupby("Battery_ID").size().to_dict() == {0: 30, 4: 30}
+    assert future.notna().all().all()
+    bounds = future[
+        [
+            "duration_lower_95",
+            "duration_lower_80",
+            "Daily_Trip_Duration",
+            "duration_upper_80",
+            "duration_upper_95",
+        ]
+    ]
+    assert (np.diff(bounds.to_numpy(), axis=1) >= 0).all()
+    # The weekly pattern of the synthetic drivers comes through the weekday regressors.
+    weekend = future["Date"].dt.dayofweek >= 5
+    assert (
+        future.loc[weekend, "Daily_Trip_Duration"].mean()
+        < 0.7 * future.loc[~weekend, "Daily_Trip_Duration"].mean()
+    )
+
+
+def test_forecasts_have_30_rows_per_battery_and_ordered_intervals(
+    series: pd.DataFrame, duration_model: BatteryCyclesModel
+) -> None:
+    future = build_future_covariates(series, duration_model, 30, ARIMA)
+    forecasts = score_batteries(duration_model, future)
+    assert forecasts.groupby("Battery_ID").size().to_dict() == {0: 30, 4: 30}
+    ordered = forecasts[["lower_95", "lower_80", "forecast", "upper_80", "upper_95"]].to_numpy()
+    assert (np.diff(ordered, axis=1) >= 0).all()
+    # A forecast duration widens the intervals beyond the model's own errors.
+    known = duration_model.forecast(
+        future.drop(columns=[c for c in future if c.startswith("duration_")])
+    )
+    assert (
+        (forecasts["upper_95"] - forecasts["lower_95"]) > (known["upper_95"] - known["lower_95"])
+    ).all()
+
+
+def test_a_model_without_trip_duration_needs_no_duration_forecast(series: pd.DataFrame) -> None:
+    model = _model(series, "seasonal_naive", {"season": 7})
+    future = build_future_covariates(series, model, 30, ARIMA)
+    assert future["Daily_Trip_Duration"].isna().all()
+    forecasts = score_batteries(model, future)
+    assert len(forecasts) == 60
+    assert (forecasts["upper_80"] >= forecasts["lower_80"]).all()
+
+
+def test_plot_has_one_panel_per_battery(
+    series: pd.DataFrame, duration_model: BatteryCyclesModel
+) -> None:
+    forecasts = score_batteries(
+        duration_model, build_future_covariates(series, duration_model, 30, ARIMA)
+    )
+    figure = plot_forecasts(series, forecasts, history_days=60, columns=4)
+    assert isinstance(figure, Figure)
+    assert [ax.get_title() for ax in figure.axes if ax.get_visible()] == ["battery 0", "battery 4"]
