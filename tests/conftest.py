@@ -95,6 +95,43 @@ def forget_mlflow_stores() -> None:
     ModelRegistryStoreRegistry._get_store_with_resolved_uri.cache_clear()
 
 
+LEAKY_ENVIRONMENT = (
+    "MLFLOW_EXPERIMENT_ID",  # written by mlflow.set_experiment
+    "MLFLOW_EXPERIMENT_NAME",
+    "MLFLOW_TRACKING_URI",
+    "MLFLOW_REGISTRY_URI",
+    "MLFLOW_RUN_ID",
+    "AZURE_STORAGE_ACCOUNT_NAME",  # written by the project's Azure storage hook
+    "KEDRO_ENV",
+)
+
+
+@pytest.fixture(autouse=True)
+def isolated_mlflow_state() -> Iterator[None]:
+    """Give every test a clean MLflow: no active run or experiment, no cached store.
+
+    MLflow keeps process-wide state (the active run stack, the active experiment, stores
+    cached per URI, and environment variables set by ``set_experiment``); a test that
+    leaves any of it behind would make a later Kedro session adopt a run from another
+    test's database.
+    """
+    import mlflow.tracking.fluent as fluent
+
+    saved = {name: os.environ.get(name) for name in LEAKY_ENVIRONMENT}
+    yield
+    while mlflow.active_run():
+        mlflow.end_run()
+    fluent._active_experiment_id = None
+    mlflow.set_tracking_uri(None)
+    mlflow.set_registry_uri(None)
+    forget_mlflow_stores()
+    for name, value in saved.items():
+        if value is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = value
+
+
 @pytest.fixture
 def kedro_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A bootstrapped throw-away copy of the project; the cwd is its root."""

@@ -70,3 +70,38 @@ def test_nodes_take_named_parameters_and_have_snake_case_names(registered_pipeli
                 f"{name}.{node.name} takes the whole parameters dict"
             )
             assert re.fullmatch(r"[a-z][a-z0-9_.]*", node.name), (name, node.name)
+
+
+def test_layer_order_is_acyclic(registered_pipelines: dict):
+    """kedro-viz silently hides every layer when their order has a cycle."""
+    from graphlib import CycleError, TopologicalSorter
+
+    from kedro.config import OmegaConfigLoader
+    from kedro.io.catalog_config_resolver import CatalogConfigResolver
+
+    from mlops_lab import settings
+
+    loader = OmegaConfigLoader(
+        conf_source=str(ROOT / "conf"), env="local", **settings.CONFIG_LOADER_ARGS
+    )
+    resolver = CatalogConfigResolver(loader["catalog"])
+
+    def layer(name: str) -> str | None:
+        config = resolver.resolve_pattern(name) if not name.startswith("params:") else {}
+        return ((config or {}).get("metadata") or {}).get("kedro-viz", {}).get("layer")
+
+    graph: dict[str, set[str]] = {}
+    for pipe in registered_pipelines.values():
+        for node in pipe.nodes:
+            for output in map(layer, node.outputs):
+                if output:
+                    graph.setdefault(output, set()).update(
+                        upstream
+                        for upstream in map(layer, node.inputs)
+                        if upstream and upstream != output  # within a layer is fine
+                    )
+    try:
+        order = list(TopologicalSorter(graph).static_order())
+    except CycleError as error:
+        pytest.fail(f"layer order is circular: {error.args[1]}")
+    assert order.index("raw") < order.index("model_input") < order.index("reporting")
