@@ -11,7 +11,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
-from tests.battery.memory import KeptDataset
+from tests.battery.kedro_helpers import KeptDataset, fresh_mlflow_hook  # noqa: F401 (fixture)
 from tests.battery.synthetic import make_series
 
 from mlops_lab.battery.candidates import build_forecaster
@@ -51,6 +51,7 @@ def test_pipeline_on_an_in_memory_catalog() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.usefixtures("fresh_mlflow_hook")
 def test_session_scores_every_battery_with_the_registered_model(kedro_project: Path) -> None:
     for pipeline in (
         "battery_simulation",
