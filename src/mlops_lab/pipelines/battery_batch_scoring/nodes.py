@@ -6,12 +6,12 @@ import logging
 import warnings
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
 from mlops_lab.battery.model import BatteryCyclesModel, future_frame
+from mlops_lab.battery.plots import battery_panels, finish_panels
 from mlops_lab.battery.schema import BATTERY_ID, CYCLES, DATE, DURATION
 
 logger = logging.getLogger(__name__)
@@ -128,36 +128,16 @@ def plot_forecasts(
     series: pd.DataFrame, forecasts: pd.DataFrame, history_days: int, columns: int
 ) -> Figure:
     """Recent history and the forecast with its intervals, one panel per battery."""
-    batteries = sorted(forecasts[BATTERY_ID].unique())
-    rows = -(-len(batteries) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.4 * rows), squeeze=False)
-    for ax, battery_id in zip(axes.flat, batteries, strict=False):
+    figure, panels = battery_panels(forecasts[BATTERY_ID].unique(), columns)
+    for battery_id, ax in panels:
         history = series[series[BATTERY_ID] == battery_id].sort_values(DATE).tail(history_days)
         future = forecasts[forecasts[BATTERY_ID] == battery_id].sort_values(DATE)
         ax.plot(history[DATE], history[CYCLES], color="black", lw=0.8, label="history")
-        ax.fill_between(
-            future[DATE],
-            future["lower_95"],
-            future["upper_95"],
-            alpha=0.2,
-            color="tab:orange",
-            label="95%",
-        )
-        ax.fill_between(
-            future[DATE],
-            future["lower_80"],
-            future["upper_80"],
-            alpha=0.35,
-            color="tab:orange",
-            label="80%",
-        )
+        for level, alpha in ((95, 0.2), (80, 0.35)):
+            lower, upper = future[f"lower_{level}"], future[f"upper_{level}"]
+            ax.fill_between(
+                future[DATE], lower, upper, alpha=alpha, color="tab:orange", label=f"{level}%"
+            )
         ax.plot(future[DATE], future["forecast"], color="tab:orange", lw=1, label="forecast")
-        ax.set_title(f"battery {battery_id}", fontsize=9)
-        ax.tick_params(labelsize=6)
-        ax.tick_params(axis="x", rotation=30)
-    for ax in axes.flat[len(batteries) :]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=6)
-    figure.suptitle(f"{CYCLES}: next {forecasts.groupby(BATTERY_ID).size().max()} days")
-    figure.tight_layout()
-    return figure
+    days = forecasts.groupby(BATTERY_ID).size().max()
+    return finish_panels(figure, f"{CYCLES}: next {days} days", legend_size=6)

@@ -5,11 +5,11 @@ from __future__ import annotations
 import logging
 
 import matplotlib.dates as mdates
-import matplotlib.pyplot as plt
 import pandas as pd
 from matplotlib.figure import Figure
 
 from mlops_lab.battery import cleaning
+from mlops_lab.battery.plots import battery_panels, finish_panels
 from mlops_lab.battery.schema import BATTERY_ID, CYCLES, DATE, INTERPOLATED, TELEMETRY_SCHEMA
 from mlops_lab.validation import InputValidationError, validate_frame
 
@@ -116,23 +116,14 @@ def report_preparation(
 
 def plot_daily_cycles(series: pd.DataFrame, columns: int) -> Figure:
     """Small multiples of ``Daily_Cycles_Used`` per battery, filled days marked."""
-    batteries = sorted(series[BATTERY_ID].unique())
-    rows = -(-len(batteries) // columns)
-    figure, axes = plt.subplots(
-        rows, columns, figsize=(4 * columns, 2.2 * rows), squeeze=False, sharey=True
-    )
-    for ax, battery_id in zip(axes.flat, batteries, strict=False):
+    figure, panels = battery_panels(series[BATTERY_ID].unique(), columns, height=2.2)
+    for battery_id, ax in panels:
         group = series[series[BATTERY_ID] == battery_id]
-        ax.plot(group[DATE], group[CYCLES], lw=0.4, color="tab:blue")
         filled = group[group[INTERPOLATED]]
-        ax.plot(filled[DATE], filled[CYCLES], "o", ms=2, color="tab:red")
-        ax.set_title(f"battery {battery_id}", fontsize=9)
-        locator = mdates.AutoDateLocator(maxticks=5)
+        ax.plot(group[DATE], group[CYCLES], lw=0.4, color="tab:blue", label=CYCLES)
+        ax.plot(filled[DATE], filled[CYCLES], "o", ms=2, color="tab:red", label="filled")
+        locator = mdates.AutoDateLocator(minticks=3, maxticks=5)
         ax.xaxis.set_major_locator(locator)
         ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        ax.tick_params(labelsize=7)
-    for ax in axes.flat[len(batteries) :]:
-        ax.set_visible(False)
-    figure.suptitle(f"{CYCLES} per battery (red: days filled by interpolation)")
-    figure.tight_layout()
-    return figure
+        ax.tick_params(axis="x", rotation=0)
+    return finish_panels(figure, f"{CYCLES} per battery (red: days filled by interpolation)")

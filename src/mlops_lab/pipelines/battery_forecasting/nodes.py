@@ -22,6 +22,7 @@ from mlops_lab.battery.metrics import (
     per_battery_metrics,
 )
 from mlops_lab.battery.model import BatteryCyclesModel, error_quantiles, future_frame
+from mlops_lab.battery.plots import battery_panels, finish_panels
 from mlops_lab.battery.schema import BATTERY_ID, CYCLES, DATE, DURATION
 from mlops_lab.battery.search import (
     PRIMARY,
@@ -333,22 +334,12 @@ def train_final_model(
 def plot_validation_forecasts(best_forecasts: pd.DataFrame, columns: int) -> Figure:
     """Predicted vs true on the last validation fold, one panel per battery."""
     last = best_forecasts[best_forecasts["fold"] == best_forecasts["fold"].max()]
-    batteries = sorted(last[BATTERY_ID].unique())
-    rows = -(-len(batteries) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, 2.4 * rows), squeeze=False)
-    for ax, battery_id in zip(axes.flat, batteries, strict=False):
+    figure, panels = battery_panels(last[BATTERY_ID].unique(), columns)
+    for battery_id, ax in panels:
         group = last[last[BATTERY_ID] == battery_id].sort_values(DATE)
         ax.plot(group[DATE], group["y_true"], label="true", color="black", lw=1)
         ax.plot(group[DATE], group["y_pred"], label="forecast", color="tab:orange", lw=1)
-        ax.set_title(f"battery {battery_id}", fontsize=9)
-        ax.tick_params(labelsize=6)
-        ax.tick_params(axis="x", rotation=30)
-    for ax in axes.flat[len(batteries) :]:
-        ax.set_visible(False)
-    axes.flat[0].legend(fontsize=7)
-    figure.suptitle(f"{CYCLES}: last validation fold, selected model")
-    figure.tight_layout()
-    return figure
+    return finish_panels(figure, f"{CYCLES}: last validation fold, selected model")
 
 
 def plot_residuals(best_forecasts: pd.DataFrame) -> Figure:
