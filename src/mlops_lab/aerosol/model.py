@@ -1,0 +1,156 @@
+"""The registered model: preprocessing + CNN as one MLflow pyfunc, and its catalog dataset.
+
+:class:`AerosolDayClassifier` takes raw SmartSMEAR DMPS rows (any days, any channel grid)
+and returns one row per day: the predicted class and the class probabilities, or, for a
+day that cannot be classified (too incomplete), the reason. It applies
+:func:`mlops_lab.aerosol.preprocessing.prepare_export` with the settings stored at
+training time, so serving reproduces training exactly.
+
+:class:`RegisteredClassifierDataset` logs it to the active MLflow run with a signature and
+an input example, registers a new version of ``aerosol-event-classifier``, and loads a
+registered version back.
+"""
+
+from __future__ import annotations
+
+import logging
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+import keras
+import mlflow
+import numpy as np
+import pandas as pd
+from kedro.io import AbstractDataset
+
+from mlops_lab.aerosol.preprocessing import PreprocessingConfig, prepare_export
+
+logger = logging.getLogger(__name__)
+
+SOURCE = "model input"
+# What the served model needs; listed so MLflow does not have to infer them (slow).
+RUNTIME_PACKAGES = ("mlflow", "tensorflow", "keras", "pandas", "numpy", "pandera", "scikit-learn")
+
+
+def runtime_requirements() -> list[str]:
+    """Pinned pip requirements of the served model, from the installed versions."""
+    return [f"{name}=={version(name)}" for name in RUNTIME_PACKAGES]
+
+
+class AerosolDayClassifier(mlflow.pyfunc.PythonModel):
+    """Raw DMPS rows in, one row per day out (class + probabilities, or the reason not).
+
+    Args:
+        network: The trained Keras model (input ``channels x steps``).
+        preprocessing: :class:`PreprocessingConfig` settings used to build the training data.
+        class_names: Output classes in the network's order.
+        input_example: A day of raw export rows (logged with the model).
+        description: Free text (label scheme, data note) stored with the model.
+    """
+
+    def __init__(
+        self,
+        network: keras.Model,
+        preprocessing: dict[str, Any],
+        class_names: list[str],
+        input_example: pd.DataFrame,
+        description: str = "",
+    ) -> None:
+        self.network = network
+        self.preprocessing = dict(preprocessing)
+        self.class_names = list(class_names)
+        self.input_example = input_example
+        self.description = description
+
+    def output_columns(self) -> list[str]:
+        """Columns of :meth:`classify`'s result."""
+        return [
+            "date",
+            "predicted_class",
+            *[f"probability_{name}" for name in self.class_names],
+            "status",
+            "reason",
+        ]
+
+    def classify(self, raw: pd.DataFrame, source: str = SOURCE) -> pd.DataFrame:
+        """Classify every day present in ``raw`` (see the class docstring)."""
+        config = PreprocessingConfig.from_dict(self.preprocessing)
+        prepared = prepare_export(raw, config, source)
+        rows = prepared.quality[["date", "exclusion_reason"]].copy()
+        probabilities = np.full((len(rows), len(self.class_names)), np.nan)
+        if len(prepared.x):
+            kept = rows["date"].isin(prepared.dates).to_numpy()
+            probabilities[kept] = self.network.predict(prepared.x, verbose=0)
+        classified = ~np.isnan(probabilities).any(axis=1)
+        result = pd.DataFrame(
+            {
+                "date": rows["date"].dt.strftime("%Y-%m-%d"),
+                "predicted_class": np.where(
+                    classified,
+                    np.array(self.class_names, dtype=object)[
+                        np.nan_to_num(probabilities, nan=0).argmax(axis=1)
+                    ],
+                    "",
+                ),
+            }
+        )
+        for i, name in enumerate(self.class_names):
+            result[f"probability_{name}"] = probabilities[:, i]
+        result["status"] = np.where(classified, "classified", "not classified")
+        result["reason"] = np.where(classified, "", rows["exclusion_reason"].to_numpy())
+        return result[self.output_columns()].reset_index(drop=True)
+
+    def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
+        """MLflow entry point: :meth:`classify` on a DataFrame of raw export rows."""
+        return self.classify(pd.DataFrame(model_input))
+
+
+class RegisteredClassifierDataset(AbstractDataset[AerosolDayClassifier, AerosolDayClassifier]):
+    """Log an :class:`AerosolDayClassifier` to the active MLflow run and register it.
+
+    Saving infers the signature from the model's input example and its output and
+    registers a new version of ``model_name``; loading returns the Python model of
+    ``version`` (a number or ``latest``).
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        version: str | int = "latest",
+        artifact_path: str = "model",
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        self.metadata = metadata
+        self._model_name = model_name
+        self._version = version
+        self._artifact_path = artifact_path
+
+    def _save(self, model: AerosolDayClassifier) -> None:
+        from mlflow.models import infer_signature
+
+        example = model.input_example
+        signature = infer_signature(example, model.classify(example))
+        info = mlflow.pyfunc.log_model(
+            name=self._artifact_path,
+            python_model=model,
+            registered_model_name=self._model_name,
+            signature=signature,
+            input_example=example,
+            pip_requirements=runtime_requirements(),
+            # The model's code (preprocessing included) travels with it.
+            code_paths=[str(Path(__file__).resolve().parents[1])],
+        )
+        logger.info(
+            "Registered %s version %s (%s)",
+            self._model_name,
+            info.registered_model_version,
+            info.model_uri,
+        )
+
+    def _load(self) -> AerosolDayClassifier:
+        uri = f"models:/{self._model_name}/{self._version}"
+        return mlflow.pyfunc.load_model(uri).unwrap_python_model()
+
+    def _describe(self) -> dict[str, Any]:
+        return {"model_name": self._model_name, "version": self._version}

@@ -1,0 +1,45 @@
+"""``classify_dmps_days`` with a tiny untrained classifier on simulated raw exports."""
+
+from __future__ import annotations
+
+import pytest
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+from tests.pipelines.particle_classification.test_model import classifier, raw_days
+
+from mlops_lab.pipelines.classify_days import create_pipeline
+from mlops_lab.pipelines.classify_days.nodes import classify_dmps_days
+from mlops_lab.validation import InputValidationError
+
+
+def test_every_day_of_every_file_is_listed_with_status_and_reason():
+    raw = raw_days()
+    exports = {"b_file": lambda: raw[raw["Day"] == 3], "a_file": raw[raw["Day"] < 3]}
+    result = classify_dmps_days(exports, classifier())
+    assert result["date"].tolist() == ["2005-05-01", "2005-05-02", "2005-05-03"]
+    assert result["source"].tolist() == ["a_file", "a_file", "b_file"]
+    assert result["status"].tolist() == ["classified", "classified", "not classified"]
+    assert result.loc[2, "reason"].startswith("partial day")
+
+
+def test_bad_or_missing_input_is_a_clear_error():
+    with pytest.raises(InputValidationError, match="no export files found"):
+        classify_dmps_days({}, classifier())
+    raw = raw_days().drop(columns="Year")
+    with pytest.raises(
+        InputValidationError, match=r"(?s)aerosol_dmps_to_classify/x.*'Year': missing"
+    ):
+        classify_dmps_days({"x": raw}, classifier())
+
+
+def test_pipeline_on_an_in_memory_catalog():
+    catalog = DataCatalog(
+        {
+            "aerosol_dmps_to_classify": MemoryDataset({"f": raw_days()}, copy_mode="assign"),
+            "aerosol_event_classifier": MemoryDataset(classifier(), copy_mode="assign"),
+            "aerosol_day_predictions": MemoryDataset(),
+        }
+    )
+    SequentialRunner().run(create_pipeline(), catalog)
+    assert len(catalog.load("aerosol_day_predictions")) == 3
+    assert "inference" in create_pipeline().nodes[0].tags

@@ -1,0 +1,64 @@
+"""The registered pyfunc: preprocessing + CNN, logged, loaded and used on raw rows."""
+
+from __future__ import annotations
+
+import mlflow
+import numpy as np
+import pandas as pd
+
+from mlops_lab.aerosol.cnn import build_cnn
+from mlops_lab.aerosol.model import AerosolDayClassifier, RegisteredClassifierDataset
+from mlops_lab.simulators.aerosol_dmps import DefectRates, InstrumentGrid, simulate_export
+
+from .conftest import CNN, PREPROCESSING
+
+CLASSES = ["event", "undefined", "nonevent"]
+
+
+def raw_days() -> pd.DataFrame:
+    """Three days of raw export rows: complete, complete, partial (day 3 keeps 40 rows)."""
+    days = pd.DataFrame(
+        {"date": pd.date_range("2005-05-01", periods=3), "label5": ["Ia", "nonevent", "II"]}
+    )
+    rates = DefectRates(0, 0, 0, 0, 0, 0, 0)
+    export = simulate_export(days, InstrumentGrid(2005, 2005, 3.0, 1000.0, 30), 1, rates)
+    return export[(export["Day"] < 3) | (export["Hour"] < 7)].reset_index(drop=True)
+
+
+def classifier() -> AerosolDayClassifier:
+    network = build_cnn((8, 144), 3, CNN["architecture"])
+    raw = raw_days()
+    example = raw[raw["Day"] == 1].reset_index(drop=True)
+    return AerosolDayClassifier(network, PREPROCESSING, CLASSES, example, "test")
+
+
+def test_classify_lists_incomplete_days_with_the_reason():
+    result = classifier().classify(raw_days())
+    assert result["date"].tolist() == ["2005-05-01", "2005-05-02", "2005-05-03"]
+    assert result["status"].tolist() == ["classified", "classified", "not classified"]
+    assert result.loc[2, "reason"] == "partial day: 42 of 144 time steps"
+    assert result.loc[2, "predicted_class"] == ""
+    probabilities = result[[f"probability_{c}" for c in CLASSES]].to_numpy()
+    np.testing.assert_allclose(probabilities[:2].sum(axis=1), 1, rtol=1e-5)
+    assert np.isnan(probabilities[2]).all()
+    assert set(result.loc[:1, "predicted_class"]) <= set(CLASSES)
+
+
+def test_pyfunc_round_trip_registers_new_versions(mlflow_sqlite):
+    model = classifier()
+    dataset = RegisteredClassifierDataset(model_name="aerosol-event-classifier-test")
+    with mlflow.start_run():
+        dataset.save(model)
+    with mlflow.start_run():
+        dataset.save(model)
+    client = mlflow.MlflowClient()
+    versions = client.search_model_versions("name='aerosol-event-classifier-test'")
+    assert sorted(int(v.version) for v in versions) == [1, 2]
+    loaded = mlflow.pyfunc.load_model("models:/aerosol-event-classifier-test/2")
+    assert loaded.metadata.signature is not None
+    input_names = loaded.metadata.signature.inputs.input_names()
+    assert "Year" in input_names and "HYY_DMPS.d300e1" in input_names
+    raw = raw_days()
+    served = loaded.predict(raw)
+    pd.testing.assert_frame_equal(served, model.classify(raw))
+    assert dataset.load().class_names == CLASSES
