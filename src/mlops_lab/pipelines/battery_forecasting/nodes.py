@@ -202,8 +202,9 @@ def add_ensemble(
     folds (the hold-out evaluation is not).
 
     Returns:
-        ``leaderboard`` (ranked, ensemble included), ``best_forecasts`` (out-of-fold
-        forecasts of the winner) and ``best_metrics`` (for MLflow).
+        ``leaderboard`` (ranked, ensemble included; also as ``leaderboard_report`` for the
+        MLflow run), ``best_forecasts`` (out-of-fold forecasts of the winner) and
+        ``best_metrics`` (for MLflow).
     """
     ranges = fold_ranges(history, rolling_origin_folds(history, horizon=horizon, **validation))
     top = leaderboard[leaderboard["status"] == "ok"].sort_values(PRIMARY).head(ensemble["top_k"])
@@ -232,6 +233,7 @@ def add_ensemble(
     metrics = {f"best_{name}": {"value": float(best[name]), "step": 0} for name in METRICS}
     return {
         "leaderboard": board,
+        "leaderboard_report": board,
         "best_forecasts": by_label[best["label"]],
         "best_metrics": metrics,
     }

@@ -47,6 +47,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs={
                     "leaderboard": "battery_leaderboard",
+                    "leaderboard_report": "battery_report_leaderboard",
                     "best_forecasts": "battery_best_validation_forecasts",
                     "best_metrics": "battery_metrics_best",
                 },
