@@ -1,8 +1,9 @@
 """Features of the regression forecasters: lags, rolling statistics, calendar, covariates.
 
-Every target-derived feature looks at least ``min(lags)`` days back, so a model can
-forecast that many days ahead from history alone (longer horizons are forecast block by
-block, feeding forecasts back as history). The known covariates (``Battery_Age_Days``,
+Every target-derived feature (lags, rolling means and deviations, the mean of the same
+weekday over recent weeks, the cycles-per-minute rate) looks at least ``min(lags)`` days
+back, so a model can forecast that many days ahead from history alone (longer horizons
+are forecast block by block, feeding forecasts back as history). The known covariates (``Battery_Age_Days``,
 ``Daily_Trip_Duration``) are used on the forecast day itself. With trip duration known,
 the feature ``expected_cycles`` (recent cycles per minute x today's minutes) carries the
 physics of the fleet: cycles are driving time times a wear rate that drifts with age and
@@ -27,6 +28,7 @@ class FeatureSpec:
 
     lags: tuple[int, ...] = (30, 35, 42)
     windows: tuple[int, ...] = (7, 28)
+    same_weekday_weeks: int = 4
     rate_window: int = 28
     covariates: tuple[str, ...] = KNOWN_COVARIATES
     calendar: bool = True
@@ -46,10 +48,19 @@ class FeatureSpec:
         return min(self.lags)
 
     @property
+    def same_weekday_lags(self) -> tuple[int, ...]:
+        """The first ``same_weekday_weeks`` whole weeks back at or beyond ``min_lag``."""
+        first = -(-self.min_lag // 7) * 7
+        return tuple(first + 7 * week for week in range(self.same_weekday_weeks))
+
+    @property
     def memory(self) -> int:
         """Days of history the features need before the first forecast day."""
         return max(
-            *self.lags, self.min_lag + max(self.windows, default=0), self.min_lag + self.rate_window
+            *self.lags,
+            self.min_lag + max(self.windows, default=0),
+            self.min_lag + self.rate_window,
+            *self.same_weekday_lags,
         )
 
 
@@ -69,6 +80,9 @@ def make_features(frame: pd.DataFrame, spec: FeatureSpec) -> pd.DataFrame:
     for window in spec.windows:
         features[f"mean_{window}"] = grouped.transform(lambda s, w=window: s.rolling(w).mean())
         features[f"std_{window}"] = grouped.transform(lambda s, w=window: s.rolling(w).std())
+    if spec.same_weekday_weeks:
+        same_weekday = [target.shift(lag) for lag in spec.same_weekday_lags]
+        features["same_weekday_mean"] = pd.concat(same_weekday, axis=1).mean(axis=1, skipna=False)
     for covariate in spec.covariates:
         features[covariate] = frame[covariate].astype(float)
     if DURATION in spec.covariates:
