@@ -4,10 +4,10 @@ Every target-derived feature (lags, rolling means and deviations, the mean of th
 weekday over recent weeks, the cycles-per-minute rate) looks at least ``min(lags)`` days
 back, so a model can forecast that many days ahead from history alone (longer horizons
 are forecast block by block, feeding forecasts back as history). The known covariates
-(``Battery_Age_Days``, ``Daily_Trip_Duration``) are used on the forecast day itself. With trip duration known,
-the feature ``expected_cycles`` (recent cycles per minute x today's minutes) carries the
-physics of the fleet: cycles are driving time times a wear rate that drifts with age and
-season.
+(``Battery_Age_Days``, ``Daily_Trip_Duration``) are used on the forecast day itself. With
+trip duration known, the feature ``expected_cycles`` (recent cycles per minute x today's
+minutes) carries the physics of the fleet: cycles are driving time times a wear rate that
+drifts with age and season.
 """
 
 from __future__ import annotations
