@@ -11,6 +11,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
+from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
 from mlflow import MlflowClient
 
 from mlops_lab.components.model import ComponentComplianceModel
@@ -78,6 +79,7 @@ def test_pipeline_on_an_in_memory_catalog():
 
 @pytest.mark.slow
 def test_session_tracks_metrics_artifacts_and_registers_a_version_per_run(kedro_project: Path):
+    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     for name in ("component_simulation", "component_data", "component_compliance"):
         with KedroSession.create(project_path=kedro_project, env="test") as session:
             session.run(pipeline_name=name)

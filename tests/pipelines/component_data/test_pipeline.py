@@ -9,6 +9,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
+from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
 from tests.notebook_runner import execute_notebook
 
 from mlops_lab.components.text import normalise_text
@@ -58,6 +59,7 @@ def test_pipeline_on_an_in_memory_catalog():
 
 @pytest.mark.slow
 def test_session_prepares_versioned_splits_and_the_notebook_runs(kedro_project: Path):
+    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     with KedroSession.create(project_path=kedro_project, env="test") as session:
         session.run(pipeline_names=["component_simulation", "component_data"])
     data = kedro_project / "data"
@@ -80,6 +82,7 @@ def test_session_prepares_versioned_splits_and_the_notebook_runs(kedro_project: 
 
 @pytest.mark.slow
 def test_session_stops_on_a_bad_raw_file_with_a_clear_message(kedro_project: Path):
+    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     raw = kedro_project / "data/01_raw/components/component_texts.csv"
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text("text,label\nsteel part 2001 in good condition,0\n,1\n")

@@ -10,6 +10,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
+from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
 from tests.notebook_runner import execute_notebook
 
 from mlops_lab.pipelines.maintenance_data import create_pipeline
@@ -45,6 +46,7 @@ def test_pipeline_on_an_in_memory_catalog_with_part_of_the_real_file():
 
 @pytest.mark.slow
 def test_session_on_the_real_file_and_the_notebook_runs(kedro_project: Path):
+    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     with KedroSession.create(project_path=kedro_project, env="test") as session:
         session.run(pipeline_name="maintenance_data")
     data = kedro_project / "data"
@@ -68,6 +70,7 @@ def test_session_on_the_real_file_and_the_notebook_runs(kedro_project: Path):
 
 @pytest.mark.slow
 def test_session_stops_on_a_bad_raw_file_with_a_clear_message(kedro_project: Path):
+    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     raw_path = kedro_project / "data/01_raw/maintenance/car-maintenance-data.csv"
     raw = pd.read_csv(raw_path, nrows=50)
     raw.loc[7, "gender"] = "unknown"
