@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils.class_weight import compute_class_weight
+from threadpoolctl import threadpool_limits
 
 from mlops_lab.aerosol.cnn import average_members, build_cnn
 from mlops_lab.aerosol.features import day_features
@@ -222,6 +223,8 @@ def train_feature_baseline(
     """Gradient boosting on hand-made features (:mod:`mlops_lab.aerosol.features`).
 
     Trained on the training and validation days (it needs no early-stopping set).
+    ``baseline`` holds the ``HistGradientBoostingClassifier`` settings plus ``threads``
+    (OpenMP threads; 1 keeps it fast on a busy machine, where spinning threads stall).
 
     Returns:
         ``{"estimator", "feature_names", "training_seconds"}`` (pickled by the catalog).
@@ -234,8 +237,12 @@ def train_feature_baseline(
         model_input["preprocessing"]["step_minutes"],
     )
     labels = np.asarray(model_input[label_scheme])[rows]
+    settings = {k: v for k, v in baseline.items() if k != "threads"}
     started = time.perf_counter()
-    estimator = HistGradientBoostingClassifier(random_state=seed, **baseline).fit(features, labels)
+    with threadpool_limits(limits=baseline.get("threads")):
+        estimator = HistGradientBoostingClassifier(random_state=seed, **settings).fit(
+            features, labels
+        )
     seconds = time.perf_counter() - started
     logger.info("Feature baseline trained in %.1f s on %d days", seconds, len(rows))
     return {
