@@ -20,7 +20,7 @@ def _model(series: pd.DataFrame) -> BatteryCyclesModel:
     forecaster.fit(series)
     rng = np.random.default_rng(0)
     errors = pd.DataFrame(
-        {"Battery_ID": np.repeat([1, 2], 50), "y_true": rng.normal(0, 0.01, 100), "y_pred": 0.0}
+        {"Battery_ID": np.repeat([1, 2], 50), "y_true": rng.normal(0.1, 0.01, 100), "y_pred": 0.1}
     )
     example = future_frame(series, 2).assign(Daily_Trip_Duration=50.0)
     return BatteryCyclesModel(forecaster, error_quantiles(errors), example, "arima test")

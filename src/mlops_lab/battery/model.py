@@ -4,8 +4,12 @@ Input: one row per battery and day to forecast, columns ``Date``, ``Battery_ID``
 ``Battery_Age_Days``, ``Daily_Trip_Duration`` (the covariates the model does not use may be
 missing). The days must follow, without gaps, the history the model was refitted on.
 Output: ``Date``, ``Battery_ID``, ``forecast`` and the 80% / 95% prediction intervals
-(``lower_80``, ``upper_80``, ``lower_95``, ``upper_95``), from the empirical quantiles of
-the model's out-of-fold errors per battery.
+(``lower_80``, ``upper_80``, ``lower_95``, ``upper_95``): the forecast times one plus the
+empirical quantiles of the model's relative out-of-fold errors, pooled over batteries.
+Relative, because the noise grows with the level (an ageing battery uses more cycles and
+varies more); pooled, because a battery's 60-90 validation days are too few for its own
+2.5% and 97.5% quantiles (per-battery quantiles covered 68% / 83% of the held-out days
+instead of 80% / 95%; pooled relative ones 79% / 95%).
 """
 
 from __future__ import annotations
@@ -24,16 +28,12 @@ INTERVAL_QUANTILES = {"lower_95": 0.025, "lower_80": 0.10, "upper_80": 0.90, "up
 OUTPUT_COLUMNS = [DATE, BATTERY_ID, "forecast", "lower_95", "lower_80", "upper_80", "upper_95"]
 
 
-def error_quantiles(forecasts: pd.DataFrame) -> pd.DataFrame:
-    """Quantiles of (y_true - y_pred) per battery, plus a pooled row (index -1)."""
-    errors = forecasts.assign(error=forecasts["y_true"] - forecasts["y_pred"])
-    by_battery = errors.groupby(BATTERY_ID)["error"]
-    per_battery = pd.DataFrame(
-        {name: by_battery.quantile(q) for name, q in INTERVAL_QUANTILES.items()}
+def error_quantiles(forecasts: pd.DataFrame) -> pd.Series:
+    """Quantiles of the relative errors (y_true - y_pred) / y_pred, pooled over batteries."""
+    relative = (forecasts["y_true"] - forecasts["y_pred"]) / forecasts["y_pred"].abs().clip(
+        lower=1e-9
     )
-    pooled = errors["error"].quantile(list(INTERVAL_QUANTILES.values()))
-    per_battery.loc[-1] = pooled.to_numpy()
-    return per_battery
+    return pd.Series({name: float(relative.quantile(q)) for name, q in INTERVAL_QUANTILES.items()})
 
 
 class BatteryCyclesModel(mlflow.pyfunc.PythonModel):
@@ -42,7 +42,7 @@ class BatteryCyclesModel(mlflow.pyfunc.PythonModel):
     def __init__(
         self,
         forecaster: Forecaster,
-        quantiles: pd.DataFrame,
+        quantiles: pd.Series,
         input_example: pd.DataFrame,
         description: str,
     ) -> None:
@@ -69,9 +69,8 @@ class BatteryCyclesModel(mlflow.pyfunc.PythonModel):
                 "forecast": point,
             }
         )
-        quantiles = self.quantiles.reindex(output[BATTERY_ID]).fillna(self.quantiles.loc[-1])
         for column in INTERVAL_QUANTILES:
-            output[column] = point + quantiles[column].to_numpy()
+            output[column] = point + np.abs(point) * self.quantiles[column]
         return output[OUTPUT_COLUMNS]
 
     def predict(

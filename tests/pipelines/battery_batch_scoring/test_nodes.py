@@ -33,7 +33,7 @@ def _model(series: pd.DataFrame, kind: str, params: dict) -> BatteryCyclesModel:
     forecaster = build_forecaster(kind, params).fit(series)
     rng = np.random.default_rng(1)
     errors = pd.DataFrame(
-        {"Battery_ID": np.repeat([0, 4], 40), "y_true": rng.normal(0, 0.005, 80), "y_pred": 0.0}
+        {"Battery_ID": np.repeat([0, 4], 40), "y_true": rng.normal(0.1, 0.005, 80), "y_pred": 0.1}
     )
     example = future_frame(series, 1).assign(Daily_Trip_Duration=50.0)
     return BatteryCyclesModel(forecaster, error_quantiles(errors), example, kind)
