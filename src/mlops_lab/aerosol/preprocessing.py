@@ -18,6 +18,7 @@ Steps, in order:
    missing; :func:`assess_days` keeps days with at most ``max_missing_fraction`` missing;
 5. :func:`complete_days` fills what remains of kept days (longer gaps by interpolation in
    time, channels with no data all day with 0) so every day has 144 complete steps;
+   (:func:`clean_days` runs steps 3-5 in chunks of days);
 6. :func:`scale_cube` applies ``log10(x + log_offset) / log_max`` and returns float32
    tensors days x channels x time.
 """
@@ -304,21 +305,50 @@ def cube_to_frame(
 
 @dataclass(frozen=True)
 class PreparedDays:
-    """Result of :func:`prepare_days`: tensors of the kept days and every day's quality."""
+    """Kept days (``x``: scaled tensors, or dN/dlogDp cubes) and every day's quality."""
 
     x: np.ndarray
     dates: pd.DatetimeIndex
     quality: pd.DataFrame
 
 
+def clean_days(
+    sizes: pd.DataFrame, config: PreprocessingConfig, chunk_days: int = 366
+) -> PreparedDays:
+    """Grid-mapped series -> complete cleaned days (``days x steps x channels``) + quality.
+
+    Steps 3-5 of the module docstring, in chunks of ``chunk_days`` days so that a decade
+    of data does not hold every temporary array at once.
+    """
+    day = pd.DatetimeIndex(sizes.index).normalize()
+    all_days = day.unique().sort_values()
+    cubes, dates, qualities = [], [], []
+    for start in range(0, len(all_days), chunk_days):
+        part = sizes[day.isin(all_days[start : start + chunk_days])]
+        cube, part_dates, present = day_cube(part, config.step_minutes)
+        cleaned, counts = clean_cube(cube, config)
+        quality = pd.concat([assess_days(cleaned, part_dates, present, config), counts], axis=1)
+        kept = quality["kept"].to_numpy()
+        cubes.append(complete_days(cleaned[kept]))
+        dates.append(part_dates[kept])
+        qualities.append(quality)
+    if not cubes:
+        empty = np.empty((0, config.steps_per_day, sizes.shape[1]))
+        quality = assess_days(empty, pd.DatetimeIndex([]), np.array([]), config)
+        return PreparedDays(empty, pd.DatetimeIndex([], name="date"), quality)
+    return PreparedDays(
+        x=np.concatenate(cubes),
+        dates=pd.DatetimeIndex(np.concatenate([d.to_numpy() for d in dates]), name="date"),
+        quality=pd.concat(qualities, ignore_index=True),
+    )
+
+
 def prepare_days(sizes: pd.DataFrame, config: PreprocessingConfig) -> PreparedDays:
     """Grid-mapped size distribution -> scaled tensors of complete days + quality table."""
-    cube, dates, present = day_cube(sizes, config.step_minutes)
-    cleaned, counts = clean_cube(cube, config)
-    quality = pd.concat([assess_days(cleaned, dates, present, config), counts], axis=1)
-    kept = quality["kept"].to_numpy()
-    x = scale_cube(complete_days(cleaned[kept]), config)
-    return PreparedDays(x=x, dates=dates[kept], quality=quality)
+    cleaned = clean_days(sizes, config)
+    return PreparedDays(
+        x=scale_cube(cleaned.x, config), dates=cleaned.dates, quality=cleaned.quality
+    )
 
 
 def prepare_export(raw: pd.DataFrame, config: PreprocessingConfig, source: str) -> PreparedDays:

@@ -13,9 +13,11 @@ from mlops_lab.aerosol.preprocessing import (
     _fill_gaps_in_time,
     assess_days,
     clean_cube,
+    clean_days,
     day_cube,
     prepare_export,
     scale_cube,
+    sizes_on_grid,
     split_export,
 )
 from mlops_lab.validation import InputValidationError
@@ -221,3 +223,16 @@ def test_bad_label_files_raise_one_clear_error(change, message):
     with pytest.raises(InputValidationError, match=message) as error:
         parse_labels(change(LABELS), "labels.csv")
     assert "labels.csv" in str(error.value)
+
+
+def test_cleaning_in_chunks_of_days_gives_the_same_days():
+    raw = pd.concat(
+        [export(144, "2005-04-01"), export(144, "2005-04-02"), export(60, "2005-04-03")]
+    )
+    raw.loc[raw.index[10], "HYY_DMPS.d300e1"] = np.nan
+    sizes, _ = split_export(raw.reset_index(drop=True), "three_days.csv")
+    on_grid = sizes_on_grid(sizes, CONFIG.diameters_nm)
+    whole, by_day = clean_days(on_grid, CONFIG), clean_days(on_grid, CONFIG, chunk_days=1)
+    np.testing.assert_array_equal(whole.x, by_day.x)
+    assert whole.dates.equals(by_day.dates) and len(whole.dates) == 2
+    pd.testing.assert_frame_equal(whole.quality, by_day.quality)

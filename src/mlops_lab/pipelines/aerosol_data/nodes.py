@@ -18,9 +18,7 @@ from mlops_lab.aerosol.labels import CLASS_NAMES, label_schemes, parse_labels
 from mlops_lab.aerosol.plots import SIMULATED_NOTE, surface_plot
 from mlops_lab.aerosol.preprocessing import (
     PreprocessingConfig,
-    assess_days,
-    clean_cube,
-    complete_days,
+    clean_days,
     cube_to_frame,
     day_cube,
     scale_cube,
@@ -140,18 +138,16 @@ def clean_dmps(
         spikes, missing shares before/after short-gap filling, kept or the reason not.
     """
     config = PreprocessingConfig.from_dict(preprocessing)
-    cube, dates, present = day_cube(on_grid, config.step_minutes)
-    cleaned, counts = clean_cube(cube, config)
-    quality = pd.concat([assess_days(cleaned, dates, present, config), counts], axis=1)
-    kept = quality["kept"].to_numpy()
-    clean = cube_to_frame(complete_days(cleaned[kept]), dates[kept], config)
+    cleaned = clean_days(on_grid, config)
+    quality = cleaned.quality
+    clean = cube_to_frame(cleaned.x, cleaned.dates, config)
     logger.info(
         "Cleaned DMPS: %d days with data, %d kept (complete), %d negatives set to 0, "
         "%d spikes removed",
         len(quality),
-        int(kept.sum()),
-        int(counts["negative_values"].sum()),
-        int(counts["spikes"].sum()),
+        int(quality["kept"].sum()),
+        int(quality["negative_values"].sum()),
+        int(quality["spikes"].sum()),
     )
     return clean, quality
 
