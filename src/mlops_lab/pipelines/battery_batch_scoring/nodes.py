@@ -43,7 +43,7 @@ def _duration_forecast(
         exog=_weekday_dummies(recent[DATE]) if weekly else None,
         order=tuple(arima["order"]),
         seasonal_order=tuple(arima["seasonal_order"]),
-        trend="c",
+        trend="c" if arima["order"][1] == 0 else "n",
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
