@@ -110,15 +110,22 @@ LEAKY_ENVIRONMENT = (
 def isolated_mlflow_state() -> Iterator[None]:
     """Give every test a clean MLflow: no active run or experiment, no cached store.
 
+    This fixture is autouse: tests need no MLflow fixture of their own.
+
     MLflow keeps process-wide state (the active run stack, the active experiment, stores
     cached per URI, and environment variables set by ``set_experiment``); a test that
     leaves any of it behind would make a later Kedro session adopt a run from another
     test's database.
     """
     import mlflow.tracking.fluent as fluent
+    from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
 
     saved = {name: os.environ.get(name) for name in LEAKY_ENVIRONMENT}
+    # kedro-mlflow's hook is process-wide and reopens the last tracked run before every
+    # node, even in a later session whose pipeline is not tracked.
+    mlflow_hook.run_id = None
     yield
+    mlflow_hook.run_id = None
     while mlflow.active_run():
         mlflow.end_run()
     fluent._active_experiment_id = None

@@ -51,3 +51,19 @@ def test_storage_account_from_globals_reaches_adlfs(kedro_project, monkeypatch):
     with KedroSession.create(project_path=kedro_project, env="azureml") as session:
         session.load_context()
     assert os.environ["AZURE_STORAGE_ACCOUNT_NAME"] == "<storage-account>"
+
+
+def test_untracked_pipelines_do_not_decide_the_experiment(kedro_project):
+    """`--pipelines maintenance_data,component_simulation`: only the tracked one counts."""
+    _enable_tracking_for(kedro_project, "maintenance_data")
+    config = yaml.safe_load((kedro_project / "conf/test/mlflow.yml").read_text())
+    config["tracking"]["disable_tracking"]["pipelines"] = ["component_simulation"]
+    (kedro_project / "conf/test/mlflow.yml").write_text(yaml.safe_dump(config))
+    mapping = {"mlflow_experiments": {"maintenance_data": "maintenance-experiment"}}
+    with KedroSession.create(
+        project_path=kedro_project, env="test", runtime_params=mapping
+    ) as session:
+        session.run(pipeline_names=["maintenance_data", "component_simulation"])
+    client = mlflow.MlflowClient(tracking_uri=f"sqlite:///{kedro_project / 'mlruns.db'}")
+    experiment = client.get_experiment_by_name("maintenance-experiment")
+    assert experiment is not None and len(client.search_runs([experiment.experiment_id])) == 1

@@ -21,7 +21,9 @@ class MlflowExperimentPerPipelineHook:
     experiment per problem (``aerosol-training``, ``Battery-Cycles-Forecast``, ...): the
     mapping ``mlflow_experiments`` in ``conf/base/parameters.yml`` names the experiment
     of each pipeline. This hook runs before kedro-mlflow starts its run (``tryfirst``)
-    and switches the experiment when every requested pipeline maps to the same one.
+    and switches the experiment when every requested pipeline whose tracking is enabled
+    maps to the same one. A plain ``kedro run`` (``__default__``, all problems in one
+    run) stays in the experiment of ``mlflow.yml``.
     """
 
     def __init__(self) -> None:
@@ -39,12 +41,17 @@ class MlflowExperimentPerPipelineHook:
             return
         mapping: dict[str, str] = context.params.get("mlflow_experiments") or {}
         names = run_params.get("pipeline_names") or [run_params.get("pipeline_name")]
-        experiments = {mapping.get(name or "__default__") for name in names}
+        names = [name or "__default__" for name in names]
+        # In `kedro run --pipelines battery_data,battery_forecasting` only the tracked
+        # pipelines decide where the run goes.
+        untracked = set(mlflow_config.tracking.disable_tracking.pipelines)
+        tracked = [name for name in names if name not in untracked] or names
+        experiments = {mapping.get(name) for name in tracked}
         if len(experiments) != 1 or None in experiments:
             return
         (experiment,) = experiments
         if mlflow_config.tracking.experiment.name != experiment:
-            logger.info("MLflow experiment for %s: %s", "+".join(map(str, names)), experiment)
+            logger.info("MLflow experiment for %s: %s", "+".join(names), experiment)
             mlflow_config.tracking.experiment.name = experiment
             mlflow_config._set_experiment()
 
