@@ -47,6 +47,8 @@ class AerosolDayClassifier(mlflow.pyfunc.PythonModel):
         class_names: Output classes in the network's order.
         input_example: A day of raw export rows (logged with the model).
         description: Free text (label scheme, data note) stored with the model.
+        input_columns: Every column the training exports had (all channel grids); the
+            signature lists them as optional, so MLflow passes any of those grids through.
     """
 
     def __init__(
@@ -56,12 +58,36 @@ class AerosolDayClassifier(mlflow.pyfunc.PythonModel):
         class_names: list[str],
         input_example: pd.DataFrame,
         description: str = "",
+        input_columns: list[str] | None = None,
     ) -> None:
         self.network = network
         self.preprocessing = dict(preprocessing)
         self.class_names = list(class_names)
         self.input_example = input_example
         self.description = description
+        self.input_columns = list(input_columns or input_example.columns)
+
+    def signature(self):
+        """MLflow signature: time columns required, every known channel/metadata optional.
+
+        MLflow drops input columns that the signature does not name, so the signature
+        names the channels of every grid seen in training; a file on another grid can be
+        classified with :meth:`classify` (as ``classify_days`` does).
+        """
+        from mlflow.models import infer_signature
+        from mlflow.types.schema import ColSpec, Schema
+
+        from mlops_lab.aerosol.schemas import TIME_COLUMNS
+
+        example = self.input_example
+        inferred = infer_signature(example, self.classify(example))
+        columns = [ColSpec("long", name) for name in TIME_COLUMNS]
+        columns += [
+            ColSpec("double", name, required=False)
+            for name in sorted(set(self.input_columns) - set(TIME_COLUMNS))
+        ]
+        inferred.inputs = Schema(columns)
+        return inferred
 
     def output_columns(self) -> list[str]:
         """Columns of :meth:`classify`'s result."""
@@ -127,10 +153,8 @@ class RegisteredClassifierDataset(AbstractDataset[AerosolDayClassifier, AerosolD
         self._artifact_path = artifact_path
 
     def _save(self, model: AerosolDayClassifier) -> None:
-        from mlflow.models import infer_signature
-
         example = model.input_example
-        signature = infer_signature(example, model.classify(example))
+        signature = model.signature()
         info = mlflow.pyfunc.log_model(
             name=self._artifact_path,
             python_model=model,

@@ -25,11 +25,21 @@ def raw_days() -> pd.DataFrame:
     return export[(export["Day"] < 3) | (export["Hour"] < 7)].reset_index(drop=True)
 
 
+EARLY_GRID = InstrumentGrid(2004, 2004, 2.8, 500.0, 20)
+
+
+def early_grid_day() -> pd.DataFrame:
+    """A complete day measured on another instrument grid (2.8-500 nm, 20 channels)."""
+    day = pd.DataFrame({"date": [pd.Timestamp("2004-05-01")], "label5": ["Ib"]})
+    return simulate_export(day, EARLY_GRID, 1, DefectRates(0, 0, 0, 0, 0, 0, 0))
+
+
 def classifier() -> AerosolDayClassifier:
     network = build_cnn((8, 144), 3, CNN["architecture"])
     raw = raw_days()
     example = raw[raw["Day"] == 1].reset_index(drop=True)
-    return AerosolDayClassifier(network, PREPROCESSING, CLASSES, example, "test")
+    columns = sorted(set(raw.columns) | set(early_grid_day().columns))
+    return AerosolDayClassifier(network, PREPROCESSING, CLASSES, example, "test", columns)
 
 
 def test_classify_lists_incomplete_days_with_the_reason():
@@ -56,9 +66,14 @@ def test_pyfunc_round_trip_registers_new_versions(mlflow_sqlite):
     assert sorted(int(v.version) for v in versions) == [1, 2]
     loaded = mlflow.pyfunc.load_model("models:/aerosol-event-classifier-test/2")
     assert loaded.metadata.signature is not None
-    input_names = loaded.metadata.signature.inputs.input_names()
-    assert "Year" in input_names and "HYY_DMPS.d300e1" in input_names
+    inputs = loaded.metadata.signature.inputs.input_dict()
+    assert inputs["Year"].required and not inputs["HYY_DMPS.d300e1"].required
+    assert "HYY_DMPS.d280e1" in inputs  # a channel of the other grid seen in training
     raw = raw_days()
     served = loaded.predict(raw)
     pd.testing.assert_frame_equal(served, model.classify(raw))
+    other_grid = early_grid_day()
+    served_other = loaded.predict(other_grid)
+    assert served_other["status"].tolist() == ["classified"]
+    pd.testing.assert_frame_equal(served_other, model.classify(other_grid))
     assert dataset.load().class_names == CLASSES

@@ -426,10 +426,12 @@ def package_classifier(
     split: dict[str, Any],
 ) -> AerosolDayClassifier:
     """Preprocessing + CNN as one pyfunc model (registered as ``aerosol-event-classifier``)."""
+    columns = sorted({c for name in raw_exports for c in _load(raw_exports[name]).columns})
     return AerosolDayClassifier(
         network=cnn_model,
         preprocessing=model_input["preprocessing"],
         class_names=_classes(model_input, label_scheme),
         input_example=_example_day(raw_exports, split),
         description=f"NPF day classifier ({label_scheme}); trained on {SIMULATED_NOTE}",
+        input_columns=columns,
     )
