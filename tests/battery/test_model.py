@@ -9,7 +9,7 @@ import pytest
 
 from mlops_lab.battery.candidates import build_forecaster
 from mlops_lab.battery.model import BatteryCyclesModel, error_quantiles, future_frame
-from mlops_lab.battery.registry import RegisteredModelDataset
+from mlops_lab.registry import RegisteredPyfuncDataset
 from mlops_lab.validation import InputValidationError
 
 
@@ -58,7 +58,9 @@ def test_forecasts_come_with_ordered_intervals(series: pd.DataFrame) -> None:
 def test_registered_model_dataset_registers_a_new_version_each_save(
     series: pd.DataFrame, mlflow_sqlite: str
 ) -> None:
-    dataset = RegisteredModelDataset(model_name="battery-cycles-test")
+    dataset = RegisteredPyfuncDataset(
+        model_name="battery-cycles-test", requirements=["mlflow", "pandas", "statsmodels"]
+    )
     model = _model(series)
     with mlflow.start_run():
         dataset.save(model)

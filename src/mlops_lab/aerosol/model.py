@@ -6,36 +6,25 @@ day that cannot be classified (too incomplete), the reason. It applies
 :func:`mlops_lab.aerosol.preprocessing.prepare_export` with the settings stored at
 training time, so serving reproduces training exactly.
 
-:class:`RegisteredClassifierDataset` logs it to the active MLflow run with a signature and
-an input example, registers a new version of ``aerosol-event-classifier``, and loads a
-registered version back.
+:class:`mlops_lab.registry.RegisteredPyfuncDataset` (its catalog entry) logs it with a
+signature and an input example and registers a new version of ``aerosol-event-classifier``.
 """
 
 from __future__ import annotations
 
 import logging
-from importlib.metadata import version
-from pathlib import Path
 from typing import Any
 
 import keras
 import mlflow
 import numpy as np
 import pandas as pd
-from kedro.io import AbstractDataset
 
 from mlops_lab.aerosol.preprocessing import PreprocessingConfig, prepare_export
 
 logger = logging.getLogger(__name__)
 
 SOURCE = "model input"
-# What the served model needs; listed so MLflow does not have to infer them (slow).
-RUNTIME_PACKAGES = ("mlflow", "tensorflow", "keras", "pandas", "numpy", "pandera", "scikit-learn")
-
-
-def runtime_requirements() -> list[str]:
-    """Pinned pip requirements of the served model, from the installed versions."""
-    return [f"{name}=={version(name)}" for name in RUNTIME_PACKAGES]
 
 
 class AerosolDayClassifier(mlflow.pyfunc.PythonModel):
@@ -130,51 +119,3 @@ class AerosolDayClassifier(mlflow.pyfunc.PythonModel):
     def predict(self, context, model_input: pd.DataFrame, params: dict | None = None):
         """MLflow entry point: :meth:`classify` on a DataFrame of raw export rows."""
         return self.classify(pd.DataFrame(model_input))
-
-
-class RegisteredClassifierDataset(AbstractDataset[AerosolDayClassifier, AerosolDayClassifier]):
-    """Log an :class:`AerosolDayClassifier` to the active MLflow run and register it.
-
-    Saving infers the signature from the model's input example and its output and
-    registers a new version of ``model_name``; loading returns the Python model of
-    ``version`` (a number or ``latest``).
-    """
-
-    def __init__(
-        self,
-        model_name: str,
-        version: str | int = "latest",
-        artifact_path: str = "model",
-        metadata: dict[str, Any] | None = None,
-    ) -> None:
-        self.metadata = metadata
-        self._model_name = model_name
-        self._version = version
-        self._artifact_path = artifact_path
-
-    def _save(self, model: AerosolDayClassifier) -> None:
-        example = model.input_example
-        signature = model.signature()
-        info = mlflow.pyfunc.log_model(
-            name=self._artifact_path,
-            python_model=model,
-            registered_model_name=self._model_name,
-            signature=signature,
-            input_example=example,
-            pip_requirements=runtime_requirements(),
-            # The model's code (preprocessing included) travels with it.
-            code_paths=[str(Path(__file__).resolve().parents[1])],
-        )
-        logger.info(
-            "Registered %s version %s (%s)",
-            self._model_name,
-            info.registered_model_version,
-            info.model_uri,
-        )
-
-    def _load(self) -> AerosolDayClassifier:
-        uri = f"models:/{self._model_name}/{self._version}"
-        return mlflow.pyfunc.load_model(uri).unwrap_python_model()
-
-    def _describe(self) -> dict[str, Any]:
-        return {"model_name": self._model_name, "version": self._version}

@@ -19,6 +19,7 @@ from typing import Any
 import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.models import ModelSignature, infer_signature
 
 from mlops_lab.battery.candidates import Forecaster
 from mlops_lab.battery.schema import AGE, BATTERY_ID, DATE, DURATION
@@ -54,6 +55,10 @@ class BatteryCyclesModel(mlflow.pyfunc.PythonModel):
     @property
     def covariates(self) -> tuple[str, ...]:
         return self.forecaster.covariates
+
+    def signature(self) -> ModelSignature:
+        """Raw records in, forecasts with intervals out (inferred from the input example)."""
+        return infer_signature(self.input_example, self.forecast(self.input_example))
 
     def forecast(self, records: pd.DataFrame) -> pd.DataFrame:
         """Point forecasts and intervals for ``records`` (see the module docstring)."""

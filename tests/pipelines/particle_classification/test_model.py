@@ -7,7 +7,8 @@ import numpy as np
 import pandas as pd
 
 from mlops_lab.aerosol.cnn import build_cnn
-from mlops_lab.aerosol.model import AerosolDayClassifier, RegisteredClassifierDataset
+from mlops_lab.aerosol.model import AerosolDayClassifier
+from mlops_lab.registry import RegisteredPyfuncDataset
 from mlops_lab.simulators.aerosol_dmps import DefectRates, InstrumentGrid, simulate_export
 
 from .conftest import CNN, PREPROCESSING
@@ -56,7 +57,10 @@ def test_classify_lists_incomplete_days_with_the_reason():
 
 def test_pyfunc_round_trip_registers_new_versions(mlflow_sqlite):
     model = classifier()
-    dataset = RegisteredClassifierDataset(model_name="aerosol-event-classifier-test")
+    dataset = RegisteredPyfuncDataset(
+        model_name="aerosol-event-classifier-test",
+        requirements=["mlflow", "tensorflow", "keras", "pandas", "numpy", "pandera"],
+    )
     with mlflow.start_run():
         dataset.save(model)
     with mlflow.start_run():
