@@ -12,6 +12,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
+from tests.kedro_helpers import KeptMemoryDataset, latest_version
 from tests.notebook_runner import execute_notebook
 
 from mlops_lab.aerosol.labels import parse_labels
@@ -31,17 +32,6 @@ PREPROCESSING = {
     "log_offset": 1.0,
     "log_max": 6.0,
 }
-
-
-class KeptMemoryDataset(MemoryDataset):
-    """A memory dataset the runner does not empty, so the test can read intermediates."""
-
-    def _release(self) -> None:
-        pass
-
-
-def _latest(folder: Path) -> Path:
-    return sorted(folder.glob("*/*"))[-1]
 
 
 def test_pipeline_on_an_in_memory_catalog():
@@ -84,12 +74,14 @@ def test_session_writes_versioned_model_input_report_plot_and_the_notebook_runs(
         session.run(pipeline_names=["aerosol_simulation", "aerosol_data"])
     raw = sorted(p.name for p in (kedro_project / "data/01_raw/aerosol/dmps").iterdir())
     assert raw == ["HYY_DMPS_2004.csv", "HYY_DMPS_2005.csv"]
-    with open(_latest(kedro_project / "data/05_model_input/aerosol/model_input.pkl"), "rb") as f:
+    with open(
+        latest_version(kedro_project / "data/05_model_input/aerosol/model_input.pkl"), "rb"
+    ) as f:
         model_input = pickle.load(f)
     report = json.loads(
-        _latest(kedro_project / "data/08_reporting/aerosol/data_report.json").read_text()
+        latest_version(kedro_project / "data/08_reporting/aerosol/data_report.json").read_text()
     )
-    labels = pd.read_csv(_latest(kedro_project / "data/03_primary/aerosol/labels.csv"))
+    labels = pd.read_csv(latest_version(kedro_project / "data/03_primary/aerosol/labels.csv"))
     assert model_input["x"].shape == (report["usable_days"], 40, 144)
     assert len(labels) == report["usable_days"] > 80  # April and October of 2004, 2005
     assert set(pd.to_datetime(labels["date"]).dt.month) == {4, 10}
@@ -100,10 +92,12 @@ def test_session_writes_versioned_model_input_report_plot_and_the_notebook_runs(
         labels["label5"].to_numpy() == truth.loc[pd.to_datetime(labels["date"]), "label5"]
     ).all()
     assert (
-        _latest(kedro_project / "data/08_reporting/aerosol/example_days.png").stat().st_size
+        latest_version(kedro_project / "data/08_reporting/aerosol/example_days.png").stat().st_size
         > 10_000
     )
-    excluded = pd.read_csv(_latest(kedro_project / "data/08_reporting/aerosol/excluded_days.csv"))
+    excluded = pd.read_csv(
+        latest_version(kedro_project / "data/08_reporting/aerosol/excluded_days.csv")
+    )
     assert len(excluded) == report["excluded_days"]
     assert excluded["exclusion_reason"].str.len().gt(0).all()
     execute_notebook("aerosol_exploration.ipynb", kedro_project, env="test")

@@ -11,8 +11,8 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
-from tests.battery.kedro_helpers import KeptDataset, fresh_mlflow_hook  # noqa: F401 (fixture)
 from tests.battery.synthetic import make_series
+from tests.kedro_helpers import KeptMemoryDataset
 
 from mlops_lab.battery.candidates import build_forecaster
 from mlops_lab.battery.model import BatteryCyclesModel, error_quantiles, future_frame
@@ -31,7 +31,7 @@ def test_pipeline_on_an_in_memory_catalog() -> None:
     catalog = DataCatalog()
     catalog["daily_battery_time_series"] = series
     catalog["battery_scoring_model"] = model
-    catalog["battery_cycles_forecasts"] = KeptDataset()
+    catalog["battery_cycles_forecasts"] = KeptMemoryDataset()
     for key, value in {
         "horizon": 14,
         "duration_arima": {
@@ -54,7 +54,6 @@ def test_pipeline_on_an_in_memory_catalog() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("fresh_mlflow_hook")
 def test_session_scores_every_battery_with_the_registered_model(kedro_project: Path) -> None:
     for pipeline in (
         "battery_simulation",

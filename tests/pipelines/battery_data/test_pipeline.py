@@ -10,7 +10,7 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
-from tests.battery.kedro_helpers import KeptDataset, fresh_mlflow_hook  # noqa: F401 (fixture)
+from tests.kedro_helpers import KeptMemoryDataset
 from tests.notebook_runner import execute_notebook
 
 from mlops_lab.pipelines.battery_data import create_pipeline
@@ -48,7 +48,7 @@ def test_pipeline_on_an_in_memory_catalog() -> None:
     )
     catalog["params:battery_data.sources"] = {"real": "real.csv", "fleet": "fleet.csv"}
     catalog["params:battery_data.plot_columns"] = 2
-    catalog["daily_battery_time_series"] = KeptDataset()
+    catalog["daily_battery_time_series"] = KeptMemoryDataset()
 
     SequentialRunner().run(create_pipeline(), catalog)
 
@@ -69,7 +69,6 @@ def test_pipeline_on_an_in_memory_catalog() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("fresh_mlflow_hook")
 def test_session_prepares_the_series_and_the_notebook_runs(kedro_project: Path) -> None:
     with KedroSession.create(project_path=kedro_project, env="test") as session:
         session.run(pipeline_name="battery_simulation")

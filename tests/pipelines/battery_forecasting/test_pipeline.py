@@ -11,8 +11,8 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
-from tests.battery.kedro_helpers import KeptDataset, fresh_mlflow_hook  # noqa: F401 (fixture)
 from tests.battery.synthetic import make_series
+from tests.kedro_helpers import KeptMemoryDataset
 
 from mlops_lab.pipelines.battery_forecasting import create_pipeline
 
@@ -34,7 +34,7 @@ def test_selection_slice_on_an_in_memory_catalog() -> None:
     for key, value in params.items():
         catalog[f"params:battery_forecasting.{key}"] = value
     for name in ("battery_leaderboard", "battery_report_holdout", "battery_metrics_holdout"):
-        catalog[name] = KeptDataset()
+        catalog[name] = KeptMemoryDataset()
 
     SequentialRunner().run(create_pipeline().to_nodes("evaluate_on_holdout"), catalog)
 
@@ -46,7 +46,6 @@ def test_selection_slice_on_an_in_memory_catalog() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("fresh_mlflow_hook")
 def test_session_selects_registers_and_explains(kedro_project: Path) -> None:
     for pipeline in ("battery_simulation", "battery_data", "battery_forecasting"):
         with KedroSession.create(project_path=kedro_project, env="test") as session:

@@ -9,7 +9,6 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
-from tests.battery.kedro_helpers import fresh_mlflow_hook  # noqa: F401 (fixture)
 
 from mlops_lab.pipelines.battery_simulation import create_pipeline
 
@@ -40,7 +39,6 @@ def test_pipeline_on_an_in_memory_catalog() -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.usefixtures("fresh_mlflow_hook")
 def test_session_writes_both_raw_files(kedro_project: Path) -> None:
     with KedroSession.create(project_path=kedro_project, env="test") as session:
         session.run(pipeline_name="battery_simulation")

@@ -10,7 +10,6 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
-from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
 
 from mlops_lab.pipelines.classify_components import create_pipeline
 
@@ -37,7 +36,6 @@ def test_pipeline_on_an_in_memory_catalog(pyfunc_model):
 
 @pytest.mark.slow
 def test_session_classifies_a_file_with_the_latest_registered_model(kedro_project: Path):
-    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     # The project's store (conf/base/mlflow.yml: sqlite:///mlruns.db, relative to the project).
     # Absolute here: MLflow caches stores by URI, so a relative URI could reach the store of
     # an earlier test's project in the same process.

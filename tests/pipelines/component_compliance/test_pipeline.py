@@ -11,8 +11,8 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
-from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
 from mlflow import MlflowClient
+from tests.kedro_helpers import KeptMemoryDataset, latest_version
 
 from mlops_lab.components.model import ComponentComplianceModel
 from mlops_lab.components.text import normalise_text
@@ -37,20 +37,9 @@ PARAMS = {
 }
 
 
-class KeptMemoryDataset(MemoryDataset):
-    """A memory dataset the runner does not empty, so the test can read intermediates."""
-
-    def _release(self) -> None:
-        pass
-
-
 def _texts(n: int, seed: int) -> pd.DataFrame:
     raw = generate_component_texts(n, seed=seed)
     return raw.assign(text=raw["text"].map(normalise_text))
-
-
-def _latest(folder: Path) -> Path:
-    return sorted(folder.glob("*/*"))[-1]
 
 
 @pytest.mark.slow
@@ -79,7 +68,6 @@ def test_pipeline_on_an_in_memory_catalog():
 
 @pytest.mark.slow
 def test_session_tracks_metrics_artifacts_and_registers_a_version_per_run(kedro_project: Path):
-    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     for name in ("component_simulation", "component_data", "component_compliance"):
         with KedroSession.create(project_path=kedro_project, env="test") as session:
             session.run(pipeline_name=name)
@@ -116,10 +104,10 @@ def test_session_tracks_metrics_artifacts_and_registers_a_version_per_run(kedro_
     assert out["probability"].between(0, 1).all()
 
     reporting = kedro_project / "data/08_reporting/components"
-    location = json.loads(_latest(reporting / "mlflow_run.json").read_text())
+    location = json.loads(latest_version(reporting / "mlflow_run.json").read_text())
     assert location["run_id"] == run.info.run_id
     assert location["registered_models"] == [{"name": "component-compliance", "version": 1}]
-    misclassified = pd.read_csv(_latest(reporting / "misclassified_test_texts.csv"))
+    misclassified = pd.read_csv(latest_version(reporting / "misclassified_test_texts.csv"))
     assert {"text", "label", "probability", "true_label_reason"} <= set(misclassified.columns)
 
     with KedroSession.create(project_path=kedro_project, env="test") as session:

@@ -9,25 +9,13 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
-from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
+from tests.kedro_helpers import KeptMemoryDataset, latest_version
 from tests.notebook_runner import execute_notebook
 
 from mlops_lab.components.text import normalise_text
 from mlops_lab.pipelines.component_data import create_pipeline
 from mlops_lab.simulators.component_texts import generate_component_texts
 from mlops_lab.validation import InputValidationError
-
-
-class KeptMemoryDataset(MemoryDataset):
-    """A memory dataset the runner does not empty, so the test can read intermediates."""
-
-    def _release(self) -> None:
-        pass
-
-
-def _latest(folder: Path) -> Path:
-    """The newest version of a versioned dataset folder."""
-    return sorted(folder.glob("*/*"))[-1]
 
 
 def test_pipeline_on_an_in_memory_catalog():
@@ -59,30 +47,30 @@ def test_pipeline_on_an_in_memory_catalog():
 
 @pytest.mark.slow
 def test_session_prepares_versioned_splits_and_the_notebook_runs(kedro_project: Path):
-    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     with KedroSession.create(project_path=kedro_project, env="test") as session:
         session.run(pipeline_names=["component_simulation", "component_data"])
     data = kedro_project / "data"
     splits = {
         name: pd.read_parquet(
-            _latest(data / f"05_model_input/components/component_texts_{name}.parquet")
+            latest_version(data / f"05_model_input/components/component_texts_{name}.parquet")
         )
         for name in ("train", "validation", "test")
     }
-    primary = pd.read_parquet(_latest(data / "03_primary/components/component_texts.parquet"))
+    primary = pd.read_parquet(
+        latest_version(data / "03_primary/components/component_texts.parquet")
+    )
     assert sum(len(frame) for frame in splits.values()) == len(primary)
     assert len(primary) == 3000 - primary.duplicated().sum()  # no duplicates are left
     assert len(splits["train"]) == pytest.approx(0.6 * len(primary), abs=1)
     assert len(splits["test"]) == pytest.approx(0.2 * len(primary), abs=1)
     for frame in splits.values():
         assert frame["label"].mean() == pytest.approx(primary["label"].mean(), abs=0.01)
-    assert _latest(data / "08_reporting/components/component_data_report.json").exists()
+    assert latest_version(data / "08_reporting/components/component_data_report.json").exists()
     execute_notebook("components_exploration.ipynb", kedro_project, env="test")
 
 
 @pytest.mark.slow
 def test_session_stops_on_a_bad_raw_file_with_a_clear_message(kedro_project: Path):
-    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     raw = kedro_project / "data/01_raw/components/component_texts.csv"
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text("text,label\nsteel part 2001 in good condition,0\n,1\n")

@@ -9,7 +9,6 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
-from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
 
 from mlops_lab.pipelines.component_simulation import create_pipeline
 
@@ -28,7 +27,6 @@ def test_pipeline_writes_the_raw_texts_to_the_catalog():
 
 @pytest.mark.slow
 def test_session_writes_the_raw_csv_with_the_test_size(kedro_project: Path):
-    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     with KedroSession.create(project_path=kedro_project, env="test") as session:
         session.run(pipeline_name="component_simulation")
     raw = pd.read_csv(

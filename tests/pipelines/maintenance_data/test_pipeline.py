@@ -10,17 +10,13 @@ import pytest
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
-from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
+from tests.kedro_helpers import latest_version
 from tests.notebook_runner import execute_notebook
 
 from mlops_lab.pipelines.maintenance_data import create_pipeline
 from mlops_lab.validation import InputValidationError
 
 REAL_FILE = Path(__file__).resolve().parents[3] / "data/01_raw/maintenance/car-maintenance-data.csv"
-
-
-def _latest(folder: Path) -> Path:
-    return sorted(folder.glob("*/*"))[-1]
 
 
 def test_pipeline_on_an_in_memory_catalog_with_part_of_the_real_file():
@@ -46,14 +42,17 @@ def test_pipeline_on_an_in_memory_catalog_with_part_of_the_real_file():
 
 @pytest.mark.slow
 def test_session_on_the_real_file_and_the_notebook_runs(kedro_project: Path):
-    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     with KedroSession.create(project_path=kedro_project, env="test") as session:
         session.run(pipeline_name="maintenance_data")
     data = kedro_project / "data"
-    train = pd.read_parquet(_latest(data / "05_model_input/maintenance/maintenance_train.parquet"))
-    test = pd.read_parquet(_latest(data / "05_model_input/maintenance/maintenance_test.parquet"))
+    train = pd.read_parquet(
+        latest_version(data / "05_model_input/maintenance/maintenance_train.parquet")
+    )
+    test = pd.read_parquet(
+        latest_version(data / "05_model_input/maintenance/maintenance_test.parquet")
+    )
     sensitive_test = pd.read_parquet(
-        _latest(data / "05_model_input/maintenance/maintenance_sensitive_test.parquet")
+        latest_version(data / "05_model_input/maintenance/maintenance_sensitive_test.parquet")
     )
     assert (len(train), len(test)) == (8080, 2020)
     assert train["has_issue_in_first_10k"].sum() + test["has_issue_in_first_10k"].sum() == 530
@@ -62,7 +61,7 @@ def test_session_on_the_real_file_and_the_notebook_runs(kedro_project: Path):
     assert sensitive_test["record_id"].tolist() == test["record_id"].tolist()
     assert set(sensitive_test["gender"]) == {"Female", "Male"}
     report = json.loads(
-        _latest(data / "08_reporting/maintenance/maintenance_data_report.json").read_text()
+        latest_version(data / "08_reporting/maintenance/maintenance_data_report.json").read_text()
     )
     assert report["rows_raw"] == 10100
     execute_notebook("maintenance_exploration.ipynb", kedro_project, env="test")
@@ -70,7 +69,6 @@ def test_session_on_the_real_file_and_the_notebook_runs(kedro_project: Path):
 
 @pytest.mark.slow
 def test_session_stops_on_a_bad_raw_file_with_a_clear_message(kedro_project: Path):
-    mlflow_hook.run_id = None  # kedro-mlflow's hook is process-wide: forget earlier tests' run
     raw_path = kedro_project / "data/01_raw/maintenance/car-maintenance-data.csv"
     raw = pd.read_csv(raw_path, nrows=50)
     raw.loc[7, "gender"] = "unknown"

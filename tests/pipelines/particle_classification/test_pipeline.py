@@ -9,12 +9,9 @@ import mlflow
 import pandas as pd
 import pytest
 from kedro.framework.session import KedroSession
+from tests.kedro_helpers import latest_version
 
 from mlops_lab.pipelines.particle_classification import create_pipeline
-
-
-def _latest(folder: Path) -> Path:
-    return sorted(folder.glob("*/*"))[-1]
 
 
 def _versions(name: str) -> list[int]:
@@ -40,11 +37,11 @@ def test_training_tracks_registers_and_classify_days_uses_the_model(kedro_projec
 
     reporting = kedro_project / "data/08_reporting/aerosol"
     split = json.loads(
-        _latest(kedro_project / "data/05_model_input/aerosol/split.json").read_text()
+        latest_version(kedro_project / "data/05_model_input/aerosol/split.json").read_text()
     )
-    confusion = pd.read_csv(_latest(reporting / "confusion_matrix.csv")).set_index("true")
+    confusion = pd.read_csv(latest_version(reporting / "confusion_matrix.csv")).set_index("true")
     assert confusion.to_numpy().sum() == len(split["test"]) > 0
-    board = pd.read_csv(_latest(reporting / "leaderboard.csv"))
+    board = pd.read_csv(latest_version(reporting / "leaderboard.csv"))
     assert set(board["model"]) == {"cnn", "feature_baseline", "majority_class"}
     assert (board["test_days"] == len(split["test"])).all()
 
@@ -71,7 +68,7 @@ def test_training_tracks_registers_and_classify_days_uses_the_model(kedro_projec
     with KedroSession.create(project_path=kedro_project, env="test") as session:
         session.run(pipeline_names=["classify_days"])
     predictions = pd.read_csv(
-        _latest(kedro_project / "data/07_model_output/aerosol/day_predictions.csv"),
+        latest_version(kedro_project / "data/07_model_output/aerosol/day_predictions.csv"),
         keep_default_na=False,
     )
     day_quality = pd.read_parquet(
