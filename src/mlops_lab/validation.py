@@ -29,6 +29,10 @@ def _describe_failures(failure_cases: pd.DataFrame) -> list[str]:
             for missing in group["failure_case"]:
                 lines.append(f"column '{missing}': missing; expected the column to be present")
             continue
+        if check == "column_in_schema":  # pandera names the schema here, not the column
+            for unknown in group["failure_case"]:
+                lines.append(f"column '{unknown}': not expected in this file")
+            continue
         rows = group["index"].dropna().tolist()[:MAX_ROWS_SHOWN]
         values = group["failure_case"].tolist()[:MAX_ROWS_SHOWN]
         where = f"rows {rows}" if rows else "the table"

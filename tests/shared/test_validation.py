@@ -39,3 +39,12 @@ def test_missing_column_and_empty_file():
         validate_frame(pd.DataFrame(), SCHEMA, "raw.csv")
     with pytest.raises(InputValidationError, match=r"missing column\(s\) \['b'\]"):
         require_columns(pd.DataFrame({"a": [1]}), ["a", "b"], "raw.csv")
+
+
+def test_unexpected_column_is_named():
+    strict = pa.DataFrameSchema({"value": pa.Column(float)}, strict=True, name="labels")
+    frame = pd.DataFrame({"value": [1.0], "surprise": [2]})
+    with pytest.raises(InputValidationError) as error:
+        validate_frame(frame, strict, "labels.csv")
+    assert "column 'surprise': not expected in this file" in str(error.value)
+    assert "column 'labels'" not in str(error.value)
