@@ -28,3 +28,33 @@ def test_azure_sdk_loads_the_environment_definition():
     azureml = yaml.safe_load((ROOT / "conf/base/azureml.yml").read_text())
     assert f"{environment.name}@latest" == azureml["azure"]["environment_name"]
     assert environment.conda_file["dependencies"][0] == "python=3.11"
+
+
+def _pinned_lists(node):
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pip_requirements":
+                yield value
+            else:
+                yield from _pinned_lists(value)
+    elif isinstance(node, list):
+        for value in node:
+            yield from _pinned_lists(value)
+
+
+def test_model_requirements_pinned_in_catalogs_match_the_lock():
+    """A registered model's pins must be the stack it was trained with."""
+    locked = {
+        package_name(pin): pin.split("==")[1] for pin in read_lock(ROOT / "requirements.lock")
+    }
+    seen = 0
+    for path in sorted((ROOT / "conf").rglob("catalog*.yml")):
+        for pins in _pinned_lists(yaml.safe_load(path.read_text())):
+            for pin in pins:
+                name, _, version = pin.partition("==")
+                assert locked.get(package_name(name)) == version, (
+                    f"{path.relative_to(ROOT)}: {pin} but requirements.lock has "
+                    f"{package_name(name)}=={locked.get(package_name(name))}"
+                )
+                seen += 1
+    assert seen > 0
