@@ -106,25 +106,17 @@ LEAKY_ENVIRONMENT = (
 )
 
 
-@pytest.fixture(autouse=True)
-def isolated_mlflow_state() -> Iterator[None]:
-    """Give every test a clean MLflow: no active run or experiment, no cached store.
+# Their values before any test ran: every test starts and ends with these, whatever a
+# module- or session-scoped fixture (e.g. one that opened a Kedro session) did meanwhile.
+BASELINE_ENVIRONMENT = {name: os.environ.get(name) for name in LEAKY_ENVIRONMENT}
 
-    This fixture is autouse: tests need no MLflow fixture of their own.
 
-    MLflow keeps process-wide state (the active run stack, the active experiment, stores
-    cached per URI, and environment variables set by ``set_experiment``); a test that
-    leaves any of it behind would make a later Kedro session adopt a run from another
-    test's database.
-    """
+def _reset_process_state() -> None:
     import mlflow.tracking.fluent as fluent
     from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
 
-    saved = {name: os.environ.get(name) for name in LEAKY_ENVIRONMENT}
     # kedro-mlflow's hook is process-wide and reopens the last tracked run before every
     # node, even in a later session whose pipeline is not tracked.
-    mlflow_hook.run_id = None
-    yield
     mlflow_hook.run_id = None
     while mlflow.active_run():
         mlflow.end_run()
@@ -132,11 +124,26 @@ def isolated_mlflow_state() -> Iterator[None]:
     mlflow.set_tracking_uri(None)
     mlflow.set_registry_uri(None)
     forget_mlflow_stores()
-    for name, value in saved.items():
+    for name, value in BASELINE_ENVIRONMENT.items():
         if value is None:
             os.environ.pop(name, None)
         else:
             os.environ[name] = value
+
+
+@pytest.fixture(autouse=True)
+def isolated_mlflow_state() -> Iterator[None]:
+    """Give every test a clean MLflow: no active run or experiment, no cached store.
+
+    This fixture is autouse: tests need no MLflow fixture of their own. MLflow keeps
+    process-wide state (the active run stack, the active experiment, stores cached per
+    URI, and environment variables set by ``set_experiment``); a test that inherits any
+    of it would make a Kedro session adopt a run or experiment from another test's
+    database.
+    """
+    _reset_process_state()
+    yield
+    _reset_process_state()
 
 
 @pytest.fixture
