@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from kedro_datasets.pandas import CSVDataset
 from matplotlib.figure import Figure
 
 from mlops_lab.aerosol.labels import parse_labels
+from mlops_lab.aerosol.preprocessing import PreprocessingConfig
 from mlops_lab.pipelines.aerosol_data.nodes import (
     build_data_report,
     build_labels_table,
@@ -23,18 +25,8 @@ from mlops_lab.pipelines.aerosol_data.nodes import (
 from mlops_lab.simulators.aerosol_dmps import DefectRates, InstrumentGrid, simulate_export
 from mlops_lab.validation import InputValidationError
 
-PREPROCESSING = {
-    "d_min_nm": 3.0,
-    "d_max_nm": 1000.0,
-    "n_channels": 20,
-    "step_minutes": 10,
-    "max_gap_steps": 3,
-    "max_missing_fraction": 0.25,
-    "spike_factor": 10.0,
-    "spike_min": 1000.0,
-    "log_offset": 1.0,
-    "log_max": 6.0,
-}
+# The production settings on a coarser grid, to keep the test small.
+PREPROCESSING = asdict(PreprocessingConfig(n_channels=20))
 CLASSES = ["Ia", "nonevent", "II", "undefined", None, "Ib", "nonevent", "undefined"]
 
 

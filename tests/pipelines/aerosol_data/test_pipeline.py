@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import pickle
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -16,22 +17,13 @@ from tests.kedro_helpers import KeptMemoryDataset, latest_version
 from tests.notebook_runner import execute_notebook
 
 from mlops_lab.aerosol.labels import parse_labels
+from mlops_lab.aerosol.preprocessing import PreprocessingConfig
 from mlops_lab.pipelines.aerosol_data import create_pipeline
 from mlops_lab.simulators.aerosol_dmps import DefectRates, InstrumentGrid, simulate_export
 
 LABELS_FILE = "data/01_raw/aerosol/hyytiala_Event_classification_2004-2014.csv"
-PREPROCESSING = {
-    "d_min_nm": 3.0,
-    "d_max_nm": 1000.0,
-    "n_channels": 24,
-    "step_minutes": 10,
-    "max_gap_steps": 3,
-    "max_missing_fraction": 0.25,
-    "spike_factor": 10.0,
-    "spike_min": 1000.0,
-    "log_offset": 1.0,
-    "log_max": 6.0,
-}
+# The production settings on a coarser grid, to keep the test small.
+PREPROCESSING = asdict(PreprocessingConfig(n_channels=24))
 
 
 def test_pipeline_on_an_in_memory_catalog():

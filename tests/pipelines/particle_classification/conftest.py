@@ -2,24 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 import numpy as np
 import pandas as pd
 import pytest
 
 from mlops_lab.aerosol.labels import CLASS_NAMES, label_schemes
+from mlops_lab.aerosol.preprocessing import PreprocessingConfig
 
-PREPROCESSING = {
-    "d_min_nm": 3.0,
-    "d_max_nm": 1000.0,
-    "n_channels": 8,
-    "step_minutes": 10,
-    "max_gap_steps": 3,
-    "max_missing_fraction": 0.25,
-    "spike_factor": 10.0,
-    "spike_min": 1000.0,
-    "log_offset": 1.0,
-    "log_max": 6.0,
-}
+# The production settings on a coarser grid, to keep the test small.
+PREPROCESSING = asdict(PreprocessingConfig(n_channels=8))
 
 
 def tiny_model_input(n_days: int = 90, seed: int = 0) -> dict:
