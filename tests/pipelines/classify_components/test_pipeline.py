@@ -49,7 +49,7 @@ def test_session_classifies_a_file_with_the_latest_registered_model(kedro_projec
             registered_model_name="component-compliance",
             pip_requirements=["mlflow"],
         )
-    texts = kedro_project / "data/01_raw/components/texts_to_classify.csv"
+    texts = kedro_project / "data/01_raw/components/texts_to_classify_sample.csv"
     texts.parent.mkdir(parents=True, exist_ok=True)
     texts.write_text("text\nPlastic bumper made in 2012 good condition\n\n???\niron part 1999\n")
 

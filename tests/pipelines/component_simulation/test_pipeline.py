@@ -14,15 +14,27 @@ from mlops_lab.pipelines.component_simulation import create_pipeline
 
 
 def test_pipeline_writes_the_raw_texts_to_the_catalog():
-    params = {"n_texts": 200, "seed": 1, "year_min": 1960, "year_max": 2024, "max_tokens": 15}
+    params = {
+        "n_texts": 200,
+        "seed": 1,
+        "year_min": 1960,
+        "year_max": 2024,
+        "max_tokens": 15,
+        "to_classify.n_texts": 20,
+        "to_classify.seed": 2,
+    }
     catalog = DataCatalog(
         {f"params:component_simulation.{k}": MemoryDataset(v) for k, v in params.items()}
-        | {"component_texts_raw": MemoryDataset()}
+        | {
+            "component_texts_raw": MemoryDataset(),
+            "component_texts_to_classify_sample": MemoryDataset(),
+        }
     )
     SequentialRunner().run(create_pipeline(), catalog)
     raw = catalog.load("component_texts_raw")
     assert len(raw) == 200
     assert list(raw.columns) == ["text", "label"]
+    assert len(catalog.load("component_texts_to_classify_sample")) == 20 + 4
 
 
 @pytest.mark.slow

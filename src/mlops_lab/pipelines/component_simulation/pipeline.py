@@ -2,11 +2,11 @@
 
 from kedro.pipeline import Pipeline, node, pipeline
 
-from .nodes import simulate_component_texts
+from .nodes import simulate_component_texts, simulate_texts_to_classify
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """One node writing ``component_texts_raw``."""
+    """The lab's labelled texts, and a sample of new texts for ``classify_components``."""
     return pipeline(
         [
             node(
@@ -20,6 +20,18 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs="component_texts_raw",
                 name="simulate_component_texts",
-            )
+            ),
+            node(
+                simulate_texts_to_classify,
+                inputs=[
+                    "params:component_simulation.to_classify.n_texts",
+                    "params:component_simulation.to_classify.seed",
+                    "params:component_simulation.year_min",
+                    "params:component_simulation.year_max",
+                    "params:component_simulation.max_tokens",
+                ],
+                outputs="component_texts_to_classify_sample",
+                name="simulate_texts_to_classify",
+            ),
         ]
     )
