@@ -82,12 +82,7 @@ def registered_pipelines() -> dict:
 
 
 def forget_mlflow_stores() -> None:
-    """Drop MLflow's per-URI store cache.
-
-    MLflow caches one store per URI string. The project's ``sqlite:///mlruns.db`` is
-    relative to the working directory, so without this a second test project in the same
-    process would write into the first one's database.
-    """
+    """Drop MLflow's per-URI store cache (stores and SQLite engines of earlier tests)."""
     from mlflow.tracking._model_registry.registry import ModelRegistryStoreRegistry
     from mlflow.tracking._tracking_service.registry import TrackingStoreRegistry
 
@@ -147,31 +142,22 @@ def isolated_mlflow_state() -> Iterator[None]:
 
 
 @pytest.fixture
-def kedro_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def kedro_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A bootstrapped throw-away copy of the project; the cwd is its root."""
     from kedro.framework.startup import bootstrap_project
 
     project = copy_project(tmp_path / "project")
     monkeypatch.chdir(project)
     monkeypatch.delenv("MLFLOW_TRACKING_URI", raising=False)
-    forget_mlflow_stores()
     bootstrap_project(project)
-    yield project
-    while mlflow.active_run():
-        mlflow.end_run()
-    mlflow.set_tracking_uri(None)
-    forget_mlflow_stores()
+    return project  # MLflow state is reset around every test by isolated_mlflow_state
 
 
 @pytest.fixture
-def mlflow_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+def mlflow_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     """Real MLflow tracking + registry on a throw-away SQLite file."""
     uri = f"sqlite:///{tmp_path / 'mlruns.db'}"
     monkeypatch.chdir(tmp_path)
     mlflow.set_tracking_uri(uri)
     mlflow.set_registry_uri(uri)
-    yield uri
-    while mlflow.active_run():
-        mlflow.end_run()
-    mlflow.set_tracking_uri(None)
-    forget_mlflow_stores()
+    return uri  # reset after the test by isolated_mlflow_state

@@ -16,6 +16,10 @@ def _sanitize(name: str) -> str:  # as kedro-azureml names step inputs and outpu
     return re.sub(r"[^a-z0-9_]", "_", name.lower())
 
 
+def _step_name(node) -> str:  # as kedro-azureml names a node's step
+    return node.name.lower().replace(".", "__")
+
+
 @pytest.fixture(scope="module")
 def compiled(tmp_path_factory: pytest.TempPathFactory):
     from tests.conftest import copy_project
@@ -42,9 +46,9 @@ def test_every_node_is_a_step_with_its_inputs_and_outputs_wired(compiled, pipeli
         pipeline = pipelines[name]
         producers = {out: node for node in pipeline.nodes for out in node.outputs}
         steps = job["jobs"]
-        assert set(steps) == {node.name.lower().replace(".", "__") for node in pipeline.nodes}
+        assert set(steps) == {_step_name(node) for node in pipeline.nodes}
         for node in pipeline.nodes:
-            step = steps[node.name.lower().replace(".", "__")]
+            step = steps[_step_name(node)]
             command = " ".join(step["component"]["command"].split())
             assert f"--node={node.name}" in command and f"--pipeline={name}" in command
             assert " -e azureml " in command
@@ -53,7 +57,7 @@ def test_every_node_is_a_step_with_its_inputs_and_outputs_wired(compiled, pipeli
             for dataset in node.inputs:
                 value = step["inputs"][_sanitize(dataset)]
                 if dataset in producers:
-                    producer = producers[dataset].name.lower().replace(".", "__")
+                    producer = _step_name(producers[dataset])
                     expected = f"${{{{parent.jobs.{producer}.outputs.{_sanitize(dataset)}}}}}"
                     assert value == {"path": expected}, (name, node.name, dataset, value)
                     assert f"--az-input={dataset} " in command
@@ -65,7 +69,7 @@ def test_gpu_tagged_nodes_run_on_the_gpu_cluster(compiled, pipelines):
     seen = set()
     for name, job in compiled.items():
         for node in pipelines[name].nodes:
-            compute = job["jobs"][node.name.lower().replace(".", "__")]["compute"]
+            compute = job["jobs"][_step_name(node)]["compute"]
             expected = "azureml:gpu-cluster" if "gpu" in node.tags else "azureml:cpu-cluster"
             assert compute == expected, (name, node.name)
             seen.add(compute)
