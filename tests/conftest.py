@@ -108,11 +108,7 @@ BASELINE_ENVIRONMENT = {name: os.environ.get(name) for name in LEAKY_ENVIRONMENT
 
 def _reset_process_state() -> None:
     import mlflow.tracking.fluent as fluent
-    from kedro_mlflow.framework.hooks.mlflow_hook import mlflow_hook
 
-    # kedro-mlflow's hook is process-wide and reopens the last tracked run before every
-    # node, even in a later session whose pipeline is not tracked.
-    mlflow_hook.run_id = None
     while mlflow.active_run():
         mlflow.end_run()
     fluent._active_experiment_id = None

@@ -6,54 +6,137 @@ import logging
 import os
 from typing import Any
 
+import mlflow
 from kedro.config import MissingConfigException
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
 from kedro.io import DataCatalog
+from kedro.pipeline import Pipeline
+from kedro.pipeline.node import Node
+
+from mlops_lab.tracking import ProblemRuns, parse_problems, problem_pipelines
 
 logger = logging.getLogger(__name__)
 
 
-class MlflowExperimentPerPipelineHook:
-    """Send each training pipeline's MLflow run to its problem's experiment.
+class ProblemTrackingHook:
+    """One MLflow run per problem (see :mod:`mlops_lab.tracking`).
 
-    kedro-mlflow reads one experiment name from ``mlflow.yml``. The project keeps one
-    experiment per problem (``aerosol-training``, ``Battery-Cycles-Forecast``, ...): the
-    mapping ``mlflow_experiments`` in ``conf/base/parameters.yml`` names the experiment
-    of each pipeline. This hook runs before kedro-mlflow starts its run (``tryfirst``)
-    and switches the experiment when every requested pipeline whose tracking is enabled
-    maps to the same one. A plain ``kedro run`` (``__default__``, all problems in one
-    run) stays in the experiment of ``mlflow.yml``.
+    Replaces kedro-mlflow's hook (disabled in ``settings.py``), which opens one run per
+    Kedro session: a plain ``kedro run`` would put the metrics of every problem into one
+    run. This hook reads ``mlflow.yml`` through kedro-mlflow's own configuration model
+    (tracking and registry URIs, parameter logging) and ``tracking.yml`` (the problems),
+    then makes each tracked node run inside its problem's run. kedro-mlflow's datasets
+    and ``kedro mlflow ui`` work as before.
     """
 
     def __init__(self) -> None:
         self._context: KedroContext | None = None
+        self._catalog: DataCatalog | None = None
+        self._runs: ProblemRuns | None = None
 
     @hook_impl
     def after_context_created(self, context: KedroContext) -> None:
+        from kedro_mlflow.config.kedro_mlflow_config import KedroMlflowConfig
+
         self._context = context
+        try:
+            conf = context.config_loader["mlflow"]
+        except MissingConfigException:
+            conf = {}
+        config = KedroMlflowConfig.model_validate({**conf})
+        tracking_uri = config.server.mlflow_tracking_uri or os.environ.get(
+            "MLFLOW_TRACKING_URI", f"sqlite:///{context.project_path / 'mlruns.db'}"
+        )
+        mlflow.set_tracking_uri(tracking_uri)
+        mlflow.set_registry_uri(config.server.mlflow_registry_uri or tracking_uri)
+        # For interactive use (`%load_ext kedro.ipython`), as kedro-mlflow does.
+        context.__setattr__("mlflow", config)
+
+    @hook_impl
+    def after_catalog_created(self, catalog: DataCatalog) -> None:
+        self._catalog = catalog
 
     @hook_impl(tryfirst=True)
-    def before_pipeline_run(self, run_params: dict[str, Any]) -> None:
+    def before_pipeline_run(self, run_params: dict[str, Any], pipeline: Pipeline) -> None:
+
         context = self._context
-        mlflow_config = getattr(context, "mlflow", None) if context else None
-        if mlflow_config is None:
+        try:
+            problems = parse_problems(context.config_loader["tracking"]) if context else {}
+        except MissingConfigException:
+            problems = {}
+        tags = {
+            "kedro.session_id": str(run_params.get("session_id") or ""),
+            "kedro.env": str(run_params.get("env") or ""),
+            "kedro.pipelines": "+".join(run_params.get("pipeline_names") or ["__default__"]),
+        }
+        # Next to a project SQLite store, artifacts go to <project>/mlruns, wherever the
+        # command started (MLflow's default is relative to the working directory).
+        local = mlflow.get_tracking_uri().startswith("sqlite:") and context is not None
+        self._runs = ProblemRuns.plan(
+            problems,
+            problem_pipelines(problems),
+            pipeline,
+            tags=tags,
+            artifact_location=(context.project_path / "mlruns").as_uri() if local else None,
+        )
+        if self._runs.external_run_id:
+            logger.info(
+                "MLflow run %s set by the orchestrator: every tracked node logs to it",
+                self._runs.external_run_id,
+            )
+        if self._catalog is not None:
+            self._switch_dataset_logging(pipeline)
+
+    def _switch_dataset_logging(self, pipeline: Pipeline) -> None:
+        """kedro-mlflow datasets written by untracked nodes save files but do not log."""
+        tracked = self._runs.tracked_outputs(pipeline)
+        for name in pipeline.datasets():
+            if name not in self._catalog:
+                continue
+            dataset = self._catalog.get(name)
+            if type(dataset).__name__.startswith("Mlflow"):
+                dataset._logging_activated = name in tracked
+
+    @hook_impl
+    def before_dataset_loaded(self, dataset_name: str, node: Node) -> None:
+        if self._runs is not None:
+            self._runs.activate(node)
+
+    @hook_impl
+    def after_dataset_loaded(self, dataset_name: str, data: Any, node: Node) -> None:
+        if self._runs is None or self._catalog is None or dataset_name.startswith("params:"):
             return
-        mapping: dict[str, str] = context.params.get("mlflow_experiments") or {}
-        names = run_params.get("pipeline_names") or [run_params.get("pipeline_name")]
-        names = [name or "__default__" for name in names]
-        # In `kedro run --pipelines battery_data,battery_forecasting` only the tracked
-        # pipelines decide where the run goes.
-        untracked = set(mlflow_config.tracking.disable_tracking.pipelines)
-        tracked = [name for name in names if name not in untracked] or names
-        experiments = {mapping.get(name) for name in tracked}
-        if len(experiments) != 1 or None in experiments:
-            return
-        (experiment,) = experiments
-        if mlflow_config.tracking.experiment.name != experiment:
-            logger.info("MLflow experiment for %s: %s", "+".join(names), experiment)
-            mlflow_config.tracking.experiment.name = experiment
-            mlflow_config._set_experiment()
+        dataset = self._catalog.get(dataset_name) if dataset_name in self._catalog else None
+        self._runs.log_input(node, dataset_name, dataset, data)
+
+    @hook_impl
+    def before_node_run(self, node: Node, inputs: dict[str, Any]) -> None:
+        if self._runs is not None:
+            self._runs.activate(node)
+            self._runs.log_params(node, inputs)
+
+    @hook_impl
+    def before_dataset_saved(self, dataset_name: str, node: Node) -> None:
+        if self._runs is not None:
+            self._runs.activate(node)
+
+    @hook_impl
+    def on_node_error(self, node: Node) -> None:
+        if self._runs is not None:
+            self._runs.finish(failed_node=node)
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        if self._runs is not None:
+            self._runs.finish()
+            self._runs = None
+
+    @hook_impl
+    def on_pipeline_error(self) -> None:
+        if self._runs is not None:
+            self._runs.finish()
+            self._runs = None
 
 
 class AzureStorageAccountHook:

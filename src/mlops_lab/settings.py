@@ -9,7 +9,7 @@ from kedro.utils import find_kedro_project
 from mlops_lab.hooks import (
     AzureStorageAccountHook,
     MaterialiseDatasetFactoriesHook,
-    MlflowExperimentPerPipelineHook,
+    ProblemTrackingHook,
 )
 
 # No command of this project phones home: Kedro's and MLflow's usage telemetry are off
@@ -17,9 +17,13 @@ from mlops_lab.hooks import (
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 
-# kedro-mlflow and kedro-azureml register their own hooks through entry points.
+# kedro-azureml registers its hooks through entry points. kedro-mlflow's hook opens one
+# MLflow run per Kedro session; the project's ProblemTrackingHook opens one per problem
+# instead (see mlops_lab.tracking), so kedro-mlflow's hook is disabled and its datasets,
+# configuration and `kedro mlflow ui` are used as they are.
+DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)  # the distribution name as installed
 HOOKS = (
-    MlflowExperimentPerPipelineHook(),
+    ProblemTrackingHook(),
     AzureStorageAccountHook(),
     MaterialiseDatasetFactoriesHook(),
 )
@@ -53,5 +57,6 @@ CONFIG_LOADER_ARGS = {
     "config_patterns": {
         "azureml": ["azureml*"],
         "mlflow": ["mlflow*"],
+        "tracking": ["tracking*"],
     },
 }
