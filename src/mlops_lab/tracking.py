@@ -85,6 +85,27 @@ def parse_problems(config: Mapping[str, Any]) -> dict[str, Problem]:
     return parsed
 
 
+def experiment_for(problems: Mapping[str, Problem], pipeline_names: Iterable[str]) -> str | None:
+    """The experiment of the one problem the pipelines belong to (None: none or several).
+
+    ``kedro azureml submit -p battery_forecasting`` sends the pipeline job to
+    ``Battery-Cycles-Forecast``; a job spanning several problems stays in the
+    experiment of ``azureml.yml``.
+    """
+    owners = {
+        problem.name
+        for problem in problems.values()
+        for name in pipeline_names
+        if name in problem.pipelines
+    }
+    untracked = [
+        name for name in pipeline_names if not any(name in p.pipelines for p in problems.values())
+    ]
+    if len(owners) != 1 or untracked:
+        return None
+    return problems[owners.pop()].experiment
+
+
 def problem_pipelines(problems: Mapping[str, Problem]) -> dict[str, Pipeline]:
     """The pipelines the problems list, built from their modules.
 

@@ -9,6 +9,7 @@ message instead of a traceback or a browser login prompt.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -18,6 +19,10 @@ from kedro_azureml.cli import azureml_group
 from kedro_azureml.cli import run as plugin_run
 
 from mlops_lab.azure.preflight import AzurePreflightError, check_ready_to_submit
+from mlops_lab.tracking import experiment_for, parse_problems
+
+# conf/base/azureml.yml: experiment_name: ${env_or:MLOPS_LAB_AZUREML_EXPERIMENT,mlops-lab}
+EXPERIMENT_VARIABLE = "MLOPS_LAB_AZUREML_EXPERIMENT"
 
 
 def _load_config(project_path: Path, env: str) -> tuple[dict | None, dict | None]:
@@ -35,12 +40,29 @@ def _load_config(project_path: Path, env: str) -> tuple[dict | None, dict | None
     return azureml, globals_
 
 
+def _problem_experiment(project_path: Path, env: str, pipeline: str) -> str | None:
+    """The experiment of the problem ``pipeline`` belongs to (tracking.yml), if one."""
+    with KedroSession.create(project_path=project_path, env=env) as session:
+        try:
+            problems = parse_problems(session.load_context().config_loader["tracking"])
+        except MissingConfigException:
+            return None
+    return experiment_for(problems, [pipeline])
+
+
 @click.pass_context
 def _submit(click_context: click.Context, env: str | None, **run_options) -> None:
     cli_context = click_context.obj
     if env:
         cli_context.env = env
     project_path = Path(cli_context.metadata.project_path)
+    # A problem's pipeline job goes to the problem's experiment (azureml.yml reads it).
+    experiment = _problem_experiment(
+        project_path, cli_context.env, run_options.get("pipeline") or "__default__"
+    )
+    if experiment and EXPERIMENT_VARIABLE not in os.environ:
+        os.environ[EXPERIMENT_VARIABLE] = experiment
+        click.echo(f"Azure ML experiment: {experiment}")
     azureml, globals_ = _load_config(project_path, cli_context.env)
     try:
         source = check_ready_to_submit(azureml, cli_context.env, project_path, globals_)

@@ -8,6 +8,11 @@ can be exercised: this emulator reads the YAML written by ``kedro azureml compil
 ``${{outputs.*}}`` in each step's command and runs that command for real - the same
 ``kedro azureml -e <env> execute --node=...`` an Azure ML compute node would run.
 
+MLflow is set up the way the service sets it up: the pipeline job is a parent run in the
+job's experiment, every step job gets a child run, and the step's process receives
+``MLFLOW_TRACKING_URI``, ``MLFLOW_EXPERIMENT_ID``, ``MLFLOW_EXPERIMENT_NAME`` and
+``MLFLOW_RUN_ID`` of that child run; a step that fails leaves its run FAILED.
+
     python -m mlops_lab.azure.emulate azureml_compiled/component_data.yaml --workdir /tmp/aml
 """
 
@@ -26,6 +31,7 @@ from graphlib import TopologicalSorter
 from pathlib import Path
 
 import yaml
+from mlflow.tracking import MlflowClient
 
 logger = logging.getLogger(__name__)
 
@@ -62,6 +68,47 @@ class StepResult:
     compute: str
     seconds: float
     output_dirs: dict[str, Path]
+    run_id: str | None = None
+
+
+@dataclass
+class JobTracking:
+    """The MLflow runs of an emulated pipeline job (as Azure ML creates them)."""
+
+    tracking_uri: str
+    experiment_name: str
+    parent_run_id: str = ""
+    experiment_id: str = ""
+
+    def start_job(self, job_name: str) -> None:
+        client = MlflowClient(self.tracking_uri)
+        experiment = client.get_experiment_by_name(self.experiment_name)
+        self.experiment_id = (
+            experiment.experiment_id
+            if experiment is not None
+            else client.create_experiment(self.experiment_name)
+        )
+        parent = client.create_run(
+            self.experiment_id, run_name=job_name, tags={"azureml.runType": "pipeline"}
+        )
+        self.parent_run_id = parent.info.run_id
+
+    def start_step(self, step: str) -> dict[str, str]:
+        """Create the step's child run; return the variables the service exports."""
+        run = MlflowClient(self.tracking_uri).create_run(
+            self.experiment_id,
+            run_name=step,
+            tags={"mlflow.parentRunId": self.parent_run_id, "azureml.runType": "step"},
+        )
+        return {
+            "MLFLOW_TRACKING_URI": self.tracking_uri,
+            "MLFLOW_EXPERIMENT_ID": self.experiment_id,
+            "MLFLOW_EXPERIMENT_NAME": self.experiment_name,
+            "MLFLOW_RUN_ID": run.info.run_id,
+        }
+
+    def end(self, run_id: str, ok: bool) -> None:
+        MlflowClient(self.tracking_uri).set_terminated(run_id, "FINISHED" if ok else "FAILED")
 
 
 def parse_pipeline_job(path: Path) -> list[Step]:
@@ -118,14 +165,24 @@ def _resolve_command(step: Step, folders: dict[tuple[str, str], Path]) -> list[s
 
 
 def emulate_pipeline_job(
-    compiled: Path, project_path: Path, workdir: Path, timeout: float = 1800
+    compiled: Path,
+    project_path: Path,
+    workdir: Path,
+    timeout: float = 1800,
+    tracking: JobTracking | None = None,
 ) -> list[StepResult]:
     """Execute every step of ``compiled`` in ``project_path``; outputs go under ``workdir``.
+
+    Args:
+        tracking: When given, MLflow runs are made as Azure ML makes them (a parent run
+            for the job, a child run per step, the step's run id in its environment).
 
     Raises:
         EmulationError: naming the step whose command failed, with the end of its output.
     """
     steps = parse_pipeline_job(compiled)
+    if tracking is not None:
+        tracking.start_job(compiled.stem)
     folders: dict[tuple[str, str], Path] = {}
     for step in steps:
         for output in step.outputs:
@@ -137,15 +194,20 @@ def emulate_pipeline_job(
         arguments = _resolve_command(step, folders)
         logger.info("[%d/%d] %s on %s", index, len(steps), step.name, step.compute)
         started = time.perf_counter()
+        service = tracking.start_step(step.name) if tracking is not None else {}
         completed = subprocess.run(
             arguments,
             cwd=project_path,
-            env={**os.environ, **step.environment_variables},
+            env={**os.environ, **step.environment_variables, **service},
             capture_output=True,
             text=True,
             timeout=timeout,
             check=False,
         )
+        if tracking is not None:
+            tracking.end(service["MLFLOW_RUN_ID"], completed.returncode == 0)
+            if completed.returncode != 0:
+                tracking.end(tracking.parent_run_id, False)
         if completed.returncode != 0:
             tail = (completed.stdout + completed.stderr)[-4000:]
             raise EmulationError(
@@ -158,8 +220,11 @@ def emulate_pipeline_job(
                 compute=step.compute,
                 seconds=time.perf_counter() - started,
                 output_dirs={o: folders[(step.name, o)] for o in step.outputs},
+                run_id=service.get("MLFLOW_RUN_ID"),
             )
         )
+    if tracking is not None:
+        tracking.end(tracking.parent_run_id, True)
     return results
 
 
@@ -169,10 +234,26 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("compiled", type=Path)
     parser.add_argument("--workdir", type=Path, default=Path("azureml_compiled/emulation"))
     parser.add_argument("--project-path", type=Path, default=Path.cwd())
+    parser.add_argument(
+        "--tracking-uri",
+        help="MLflow store to create the job's runs in (default: the project's mlruns.db)",
+    )
+    parser.add_argument(
+        "--experiment", help="Experiment of the pipeline job (default: the compiled file's name)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    for result in emulate_pipeline_job(args.compiled, args.project_path, args.workdir):
-        print(f"{result.name:40s} {result.compute:15s} {result.seconds:7.1f} s")
+    tracking = JobTracking(
+        args.tracking_uri or f"sqlite:///{args.project_path.resolve() / 'mlruns.db'}",
+        args.experiment or args.compiled.stem,
+    )
+    results = emulate_pipeline_job(
+        args.compiled, args.project_path, args.workdir, tracking=tracking
+    )
+    for result in results:
+        print(
+            f"{result.name:40s} {result.compute:15s} {result.seconds:7.1f} s  run {result.run_id}"
+        )
 
 
 if __name__ == "__main__":
