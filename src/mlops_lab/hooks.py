@@ -14,7 +14,8 @@ from kedro.io import DataCatalog
 from kedro.pipeline import Pipeline
 from kedro.pipeline.node import Node
 
-from mlops_lab.tracking import ProblemRuns, parse_problems, problem_pipelines
+from mlops_lab.tracking import ProblemRuns, dataset_location, parse_problems, problem_pipelines
+from mlops_lab.validation import InputValidationError
 
 logger = logging.getLogger(__name__)
 
@@ -137,6 +138,40 @@ class ProblemTrackingHook:
         if self._runs is not None:
             self._runs.finish()
             self._runs = None
+
+
+class InputErrorContextHook:
+    """Name the dataset and its file in a node's input-validation error.
+
+    Nodes validate what they are given and cannot know where it came from; the catalog
+    does. When a node raises :class:`mlops_lab.validation.InputValidationError`, this hook
+    appends the node and the catalog entries it read, with their files, to the message
+    (e.g. ``dataset 'maintenance_raw' (data/01_raw/maintenance/car-maintenance-data.csv)``),
+    so no parameter has to repeat a catalog path for the sake of an error message.
+    """
+
+    def __init__(self) -> None:
+        self._catalog: DataCatalog | None = None
+
+    @hook_impl
+    def after_catalog_created(self, catalog: DataCatalog) -> None:
+        self._catalog = catalog
+
+    @hook_impl
+    def on_node_error(self, error: Exception, node: Node) -> None:
+        if not isinstance(error, InputValidationError) or self._catalog is None:
+            return
+        read = []
+        for name in node.inputs:
+            if name.startswith("params:") or name == "parameters" or name not in self._catalog:
+                continue
+            location = dataset_location(self._catalog.get(name))
+            read.append(f"dataset '{name}'" + (f" ({location})" if location else ""))
+        if read and error.args:
+            error.args = (
+                f"{error.args[0]}\n(node '{node.name}' read {', '.join(read)})",
+                *error.args[1:],
+            )
 
 
 class AzureStorageAccountHook:

@@ -8,6 +8,7 @@ from kedro.utils import find_kedro_project
 
 from mlops_lab.hooks import (
     AzureStorageAccountHook,
+    InputErrorContextHook,
     MaterialiseDatasetFactoriesHook,
     ProblemTrackingHook,
 )
@@ -24,6 +25,7 @@ os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 DISABLE_HOOKS_FOR_PLUGINS = ("kedro_mlflow",)  # the distribution name as installed
 HOOKS = (
     ProblemTrackingHook(),
+    InputErrorContextHook(),
     AzureStorageAccountHook(),
     MaterialiseDatasetFactoriesHook(),
 )

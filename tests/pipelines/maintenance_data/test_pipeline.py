@@ -24,7 +24,6 @@ def test_pipeline_on_an_in_memory_catalog_with_part_of_the_real_file():
     catalog = DataCatalog(
         {
             "maintenance_raw": MemoryDataset(raw),
-            "params:maintenance_data.raw_source": MemoryDataset("memory"),
             "params:maintenance_data.min_age_days": MemoryDataset(30),
             "params:maintenance_data.test_size": MemoryDataset(0.2),
             "params:maintenance_data.seed": MemoryDataset(42),
@@ -76,7 +75,9 @@ def test_session_stops_on_a_bad_raw_file_with_a_clear_message(kedro_project: Pat
     with (
         KedroSession.create(project_path=kedro_project, env="test") as session,
         pytest.raises(
-            InputValidationError, match=r"(?s)car-maintenance-data.csv.*'gender'.*rows \[7\]"
+            InputValidationError,
+            match=r"(?s)'gender'.*rows \[7\].*node 'parse_maintenance_visits' read "
+            r"dataset 'maintenance_raw' \(.*data/01_raw/maintenance/car-maintenance-data.csv\)",
         ),
     ):
         session.run(pipeline_name="maintenance_data")

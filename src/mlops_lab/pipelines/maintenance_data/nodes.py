@@ -22,16 +22,17 @@ logger = logging.getLogger(__name__)
 IDENTIFYING_COLUMNS = ("first-name", "last-name")
 
 
-def parse_maintenance_visits(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+def parse_maintenance_visits(raw: pd.DataFrame) -> pd.DataFrame:
     """Validate the raw file, parse types and dates, drop the owners' names.
 
     Columns are renamed to snake_case; ``record_id`` is the row number in the raw file, so
     any derived row can be traced back. The target becomes a bool.
 
     Raises:
-        InputValidationError: naming the file, column, rows and expectation.
+        InputValidationError: naming the column, rows and expectation (the project's
+            hook adds the dataset and its file).
     """
-    validated = validate_frame(raw, RAW_MAINTENANCE_SCHEMA, source)
+    validated = validate_frame(raw, RAW_MAINTENANCE_SCHEMA, "car maintenance visits")
     dropped = [column for column in IDENTIFYING_COLUMNS if column in validated]
     visits = (
         validated.drop(columns=dropped)
@@ -48,7 +49,7 @@ def parse_maintenance_visits(raw: pd.DataFrame, source: str) -> pd.DataFrame:
     )
     visits.insert(0, ID_COLUMN, range(len(visits)))
     logger.info(
-        "Parsed %d visits from %s; dropped identifying columns %s", len(visits), source, dropped
+        "Parsed %d visits; dropped identifying columns %s", len(visits), dropped
     )
     return visits
 

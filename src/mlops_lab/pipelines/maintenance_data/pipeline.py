@@ -1,33 +1,28 @@
 """Pipeline ``maintenance_data``: real visits -> features, sensitive attribute, splits."""
 
-from kedro.pipeline import Pipeline, node, pipeline
+from kedro.pipeline import Node, Pipeline
 
-from .nodes import (
-    derive_maintenance_features,
-    parse_maintenance_visits,
-    report_maintenance_data,
-    split_maintenance_data,
-)
+from mlops_lab.pipelines.maintenance_data import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Parse -> derive features (gender set apart) -> stratified split -> report."""
-    return pipeline(
+    return Pipeline(
         [
-            node(
-                parse_maintenance_visits,
-                inputs=["maintenance_raw", "params:maintenance_data.raw_source"],
+            Node(
+                nodes.parse_maintenance_visits,
+                inputs="maintenance_raw",
                 outputs="maintenance_visits",
                 name="parse_maintenance_visits",
             ),
-            node(
-                derive_maintenance_features,
+            Node(
+                nodes.derive_maintenance_features,
                 inputs=["maintenance_visits", "params:maintenance_data.min_age_days"],
                 outputs=["maintenance_features", "maintenance_sensitive_attributes"],
                 name="derive_maintenance_features",
             ),
-            node(
-                split_maintenance_data,
+            Node(
+                nodes.split_maintenance_data,
                 inputs=[
                     "maintenance_features",
                     "maintenance_sensitive_attributes",
@@ -42,8 +37,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                 },
                 name="split_maintenance_data",
             ),
-            node(
-                report_maintenance_data,
+            Node(
+                nodes.report_maintenance_data,
                 inputs=[
                     "maintenance_raw",
                     "maintenance_features",
