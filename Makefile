@@ -12,7 +12,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data
+.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench
 
 setup: install run
 
@@ -57,6 +57,10 @@ viz-build: $(STAMP)
 
 mlflow-ui: $(STAMP)
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///mlruns.db --host 127.0.0.1 --port 5000
+
+# Speed and memory figures (default run, each pipeline, inference, scale curves).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
 
 # Compile every registered pipeline for Azure ML into azureml_compiled/ (no network).
 compile: $(STAMP)
