@@ -12,7 +12,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench
+.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench test-emulation
 
 setup: install run
 
@@ -40,6 +40,11 @@ run: $(STAMP)
 
 test: install
 	$(BIN)/python -m pytest
+
+# Each training pipeline compiled for Azure ML and emulated step by step with the MLflow
+# runs the service creates (minutes: a process per step). CI runs it after `make test`.
+test-emulation: install
+	$(BIN)/python -m pytest -m emulation
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
