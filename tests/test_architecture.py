@@ -105,3 +105,90 @@ def test_layer_order_is_acyclic(registered_pipelines: dict):
     except CycleError as error:
         pytest.fail(f"layer order is circular: {error.args[1]}")
     assert order.index("raw") < order.index("model_input") < order.index("reporting")
+
+
+LAYER_FOLDERS = {
+    "raw": "01_raw",
+    "intermediate": "02_intermediate",
+    "primary": "03_primary",
+    "feature": "04_feature",
+    "model_input": "05_model_input",
+    "models": "06_models",
+    "model_output": "07_model_output",
+    "reporting": "08_reporting",
+}
+
+
+def _catalog_entries():
+    for path in sorted((ROOT / "conf" / "base").glob("catalog*.yml")):
+        for name, entry in (yaml.safe_load(path.read_text()) or {}).items():
+            if not name.startswith("_"):
+                yield path.name, name, entry
+
+
+def test_every_file_lives_in_the_folder_of_its_layer():
+    for file, name, entry in _catalog_entries():
+        layer = (entry.get("metadata") or {}).get("kedro-viz", {}).get("layer")
+        nested = entry.get("dataset") if isinstance(entry.get("dataset"), dict) else {}
+        filepath = entry.get("filepath") or entry.get("path") or nested.get("filepath")
+        if filepath:
+            assert f"/{LAYER_FOLDERS[layer]}/" in str(filepath), (
+                f"{file}: '{name}' has layer {layer!r} but its file is {filepath}"
+            )
+
+
+def test_every_model_is_registered_by_the_one_mechanism():
+    registering = [
+        (file, name)
+        for file, name, entry in _catalog_entries()
+        if "MlflowModel" in str(entry.get("type")) or "registered_model_name" in str(entry)
+    ]
+    assert not registering, f"register models with mlops_lab.registry: {registering}"
+    sources = "\n".join(p.read_text() for p in (ROOT / "src").rglob("*.py"))
+    assert "register_pickle_by_value" not in sources
+    assert "log_model(" in (ROOT / "src/mlops_lab/registry.py").read_text()
+    assert sources.count(".log_model(") == 1, "only mlops_lab.registry logs models"
+
+
+def test_no_parameter_repeats_a_catalog_path():
+    for path in sorted((ROOT / "conf").glob("*/parameters*.yml")):
+        text = path.read_text()
+        assert "${globals:data_root}" not in text and not re.search(
+            r"\b\w+\.(csv|parquet|json|keras|pkl)\b", text
+        ), f"{path.relative_to(ROOT)}: a file path in parameters (the catalog owns paths)"
+
+
+def test_every_pipeline_is_defined_in_one_style():
+    for folder in PIPELINE_FOLDERS:
+        source = (folder / "pipeline.py").read_text()
+        imported = {
+            alias.name
+            for statement in ast.walk(ast.parse(source))
+            if isinstance(statement, ast.ImportFrom) and statement.module == "kedro.pipeline"
+            for alias in statement.names
+        }
+        assert imported <= {"Node", "Pipeline"}, f"{folder.name}: imports {imported}"
+        assert f"from mlops_lab.pipelines.{folder.name} import nodes" in source, folder.name
+
+
+def test_node_names_are_unique_across_the_project(registered_pipelines: dict):
+    owner: dict[str, str] = {}
+    for name, pipe in registered_pipelines.items():
+        if name == "__default__":
+            continue
+        for node in pipe.nodes:
+            assert owner.setdefault(node.name, name) == name, (
+                f"node '{node.name}' is in both {owner[node.name]} and {name}"
+            )
+
+
+def test_every_training_pipeline_ends_in_the_promotion_gate(registered_pipelines: dict):
+    from mlops_lab.promotion import decide_promotion
+
+    for training in ("particle_classification", "battery_forecasting", "component_compliance"):
+        gates = [n for n in registered_pipelines[training].nodes if n.func is decide_promotion]
+        assert len(gates) == 1, f"{training} has {len(gates)} promotion gates"
+        (gate,) = gates
+        challenger, incumbent = gate.inputs[:2]
+        assert challenger.endswith("_challenger") and incumbent.endswith("_incumbent")
+        assert [o.rsplit("_", 1)[-1] for o in gate.outputs] == ["promotion", "report"]
