@@ -12,7 +12,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench test-emulation
+.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench test-emulation mlflow-summary
 
 setup: install run
 
@@ -66,6 +66,10 @@ mlflow-ui: $(STAMP)
 # Speed and memory figures (default run, each pipeline, inference, scale curves).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
+
+# Experiments, runs, registered versions and aliases of the project's MLflow store.
+mlflow-summary: $(STAMP)
+	$(BIN)/python -m mlops_lab.mlflow_summary
 
 # Compile every registered pipeline for Azure ML into azureml_compiled/ (no network).
 compile: $(STAMP)

@@ -175,3 +175,15 @@ def test_a_decision_for_another_model_is_refused(registry):
     decision = _gate(first, None, 0.5, None)
     with pytest.raises(DatasetError, match="moves the champion of 'other-model'"):
         ChampionAliasDataset(model_name="other-model").save(decision)
+
+
+def test_the_summary_lists_runs_versions_and_aliases(registry):
+    from mlops_lab.mlflow_summary import summary_lines
+
+    first = _register(2.0)
+    ChampionAliasDataset(model_name=NAME).save(_gate(first, None, 0.5, None))
+    lines = summary_lines(registry)
+    assert lines[0] == "experiments and runs:"
+    version_line = next(line for line in lines if line.strip().startswith("v1 "))
+    assert "@champion,challenger" in version_line or "@challenger,champion" in version_line
+    assert "promoted: toy.heldout.rmse 0.5" in version_line
