@@ -43,6 +43,8 @@ from kedro.pipeline.node import Node
 from mlflow.entities import RunStatus
 from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH
 
+from mlops_lab.registry import RegisteredModel
+
 logger = logging.getLogger(__name__)
 
 RUN_ID_VARIABLE = "MLFLOW_RUN_ID"
@@ -373,13 +375,12 @@ class ProblemRuns:
             return
         self.logged_inputs.add((problem, dataset_name))
         version = dataset_version(dataset)
-        registered = getattr(data, "version", None) if hasattr(data, "model_name") else None
-        digest = (
-            version
-            or (f"v{registered}" if registered is not None else None)
-            or content_digest(data)
-            or "unknown"
-        )
+        if isinstance(data, RegisteredModel):  # a registered model read by alias or version
+            digest = f"{data.name}/v{data.version}"
+        elif data is None:
+            digest = "absent"
+        else:
+            digest = version or content_digest(data) or "unknown"
         mlflow.log_input(
             mlflow_dataset(dataset_name, dataset_location(dataset), digest),
             context="training" if _is_training(node) else "inference",
