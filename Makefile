@@ -12,7 +12,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench test-emulation mlflow-summary
+.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench test-emulation mlflow-summary test-pythons
 
 setup: install run
 
@@ -40,6 +40,22 @@ run: $(STAMP)
 
 test: install
 	$(BIN)/python -m pytest
+
+# The suite on the other supported interpreters (CI keeps one): a venv per version,
+# installed from the same lock. Interpreters are looked up on PATH, then in pyenv.
+PYTHONS ?= 3.12 3.13
+test-pythons:
+	@set -e; for v in $(PYTHONS); do \
+	  py=""; for c in $$(command -v python$$v) $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/$$v*/bin/python 2>/dev/null); do \
+	    if $$c -c "import sys" 2>/dev/null; then py=$$c; break; fi; \
+	  done; \
+	  if [ -z "$$py" ]; then echo "python$$v not found"; exit 1; fi; \
+	  echo "== Python $$v ($$py)"; \
+	  test -x .venv-$$v/bin/python || $$py -m venv .venv-$$v; \
+	  .venv-$$v/bin/python -m pip install -q --upgrade "pip>=24"; \
+	  .venv-$$v/bin/python -m pip install -q -c requirements.lock -e ".[dev]"; \
+	  .venv-$$v/bin/python -m pytest -q; \
+	done
 
 # Each training pipeline compiled for Azure ML and emulated step by step with the MLflow
 # runs the service creates (minutes: a process per step). CI runs it after `make test`.

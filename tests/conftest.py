@@ -69,6 +69,14 @@ def copy_project(destination: Path) -> Path:
     return destination
 
 
+def pytest_report_header() -> list[str]:
+    import importlib.util
+
+    if importlib.util.find_spec("kedro_azureml") is None:
+        return ["tests/azure not collected: kedro-azureml is not installed on this Python"]
+    return []
+
+
 @pytest.fixture(scope="session")
 def registered_pipelines() -> dict:
     """The project's pipeline registry (bootstraps the working copy; writes nothing)."""

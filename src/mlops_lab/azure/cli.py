@@ -15,8 +15,12 @@ from pathlib import Path
 import click
 from kedro.config import MissingConfigException
 from kedro.framework.session import KedroSession
-from kedro_azureml.cli import azureml_group
-from kedro_azureml.cli import run as plugin_run
+
+try:
+    from kedro_azureml.cli import azureml_group
+    from kedro_azureml.cli import run as plugin_run
+except ImportError:  # Python 3.13: kedro-azureml 1.0.0 is not installable there
+    azureml_group = plugin_run = None
 
 from mlops_lab.azure.preflight import AzurePreflightError, check_ready_to_submit
 from mlops_lab.tracking import experiment_for, parse_problems
@@ -72,23 +76,27 @@ def _submit(click_context: click.Context, env: str | None, **run_options) -> Non
     click_context.invoke(plugin_run, **run_options)
 
 
-submit = click.Command(
-    name="submit",
-    callback=_submit,
-    params=[
-        click.Option(
-            ["-e", "--env"],
-            default=None,
-            help="Kedro environment (overrides `kedro azureml --env`); e.g. azureml.",
+def _submit_command() -> click.Command:
+    return click.Command(
+        name="submit",
+        callback=_submit,
+        params=[
+            click.Option(
+                ["-e", "--env"],
+                default=None,
+                help="Kedro environment (overrides `kedro azureml --env`); e.g. azureml.",
+            ),
+            *plugin_run.params,
+        ],
+        help=(
+            "Submit a pipeline to Azure ML as a pipeline job (kedro-azureml's `run`, after "
+            "offline checks of the workspace settings and Azure credentials)."
         ),
-        *plugin_run.params,
-    ],
-    help=(
-        "Submit a pipeline to Azure ML as a pipeline job (kedro-azureml's `run`, after "
-        "offline checks of the workspace settings and Azure credentials)."
-    ),
-)
-if "submit" not in azureml_group.commands:
+    )
+
+
+if azureml_group is not None and "submit" not in azureml_group.commands:
+    submit = _submit_command()
     azureml_group.add_command(submit)
 
 
