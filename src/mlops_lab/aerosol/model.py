@@ -1,4 +1,4 @@
-"""The registered model: preprocessing + CNN as one MLflow pyfunc, and its catalog dataset.
+"""The registered model: preprocessing + CNN as one MLflow pyfunc.
 
 :class:`AerosolDayClassifier` takes raw SmartSMEAR DMPS rows (any days, any channel grid)
 and returns one row per day: the predicted class and the class probabilities, or, for a
@@ -6,8 +6,9 @@ day that cannot be classified (too incomplete), the reason. It applies
 :func:`mlops_lab.aerosol.preprocessing.prepare_export` with the settings stored at
 training time, so serving reproduces training exactly.
 
-:class:`mlops_lab.registry.RegisteredPyfuncDataset` (its catalog entry) logs it with a
-signature and an input example and registers a new version of ``aerosol-event-classifier``.
+:class:`mlops_lab.registry.RegisteredModelDataset` (the catalog entry
+``aerosol_event_classifier_challenger``) logs it with its signature and input example and
+registers a new version of ``aerosol-event-classifier`` as ``@challenger``.
 """
 
 from __future__ import annotations

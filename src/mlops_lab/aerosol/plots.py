@@ -8,15 +8,13 @@ import numpy as np
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
-SIMULATED_NOTE = "simulated DMPS data (stand-in for SMEAR II measurements)"
-
 
 def surface_plot(
     days: Sequence[np.ndarray],
     titles: Sequence[str],
     diameters_nm: np.ndarray,
     step_minutes: int = 10,
-    note: str = SIMULATED_NOTE,
+    note: str = "",
 ) -> Figure:
     """One panel per day: dN/dlogDp (cm^-3) over hour of day and diameter (log axes).
 
@@ -25,7 +23,7 @@ def surface_plot(
         titles: A title per day (e.g. date and class).
         diameters_nm: Channel diameters.
         step_minutes: Time step.
-        note: Shown under the panels (the data are simulated).
+        note: Shown above the panels: what the data are (e.g. simulated).
     """
     figure = Figure(figsize=(6 * len(days), 4.2), layout="constrained")
     axes = np.atleast_1d(figure.subplots(1, len(days), sharey=True))

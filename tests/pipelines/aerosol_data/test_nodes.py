@@ -9,7 +9,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from kedro_datasets.pandas import CSVDataset
-from matplotlib.figure import Figure
 
 from mlops_lab.aerosol.labels import parse_labels
 from mlops_lab.aerosol.preprocessing import PreprocessingConfig
@@ -27,6 +26,7 @@ from mlops_lab.validation import InputValidationError
 
 # The production settings on a coarser grid, to keep the test small.
 PREPROCESSING = asdict(PreprocessingConfig(n_channels=20))
+NOTE = "simulated DMPS data (test exports)"
 CLASSES = ["Ia", "nonevent", "II", "undefined", None, "Ib", "nonevent", "undefined"]
 
 
@@ -129,7 +129,7 @@ def test_labels_table_has_usable_labelled_days_in_three_schemes(prepared):
 
 
 def test_model_input_tensors_dates_labels_and_grid(prepared):
-    model_input = build_model_input(prepared["clean"], prepared["labels"], PREPROCESSING)
+    model_input = build_model_input(prepared["clean"], prepared["labels"], PREPROCESSING, NOTE)
     assert model_input["x"].shape == (6, 20, 144)
     assert model_input["x"].dtype == np.float32
     assert model_input["x"].min() >= 0 and model_input["x"].max() <= 1
@@ -137,6 +137,7 @@ def test_model_input_tensors_dates_labels_and_grid(prepared):
     assert model_input["label5"].tolist()[0] == "Ia"
     assert model_input["diameters_nm"][[0, -1]].tolist() == pytest.approx([3.0, 1000.0])
     assert model_input["preprocessing"] == PREPROCESSING
+    assert model_input["note"] == NOTE
     # the Ia day has far more small particles than the non-event day
     small = model_input["diameters_nm"] < 10
     assert model_input["x"][0][small].mean() > model_input["x"][1][small].mean() + 0.1
@@ -144,11 +145,11 @@ def test_model_input_tensors_dates_labels_and_grid(prepared):
 
 def test_model_input_refuses_an_empty_labels_table(prepared):
     with pytest.raises(ValueError, match="no usable labelled days"):
-        build_model_input(prepared["clean"], prepared["labels"].iloc[0:0], PREPROCESSING)
+        build_model_input(prepared["clean"], prepared["labels"].iloc[0:0], PREPROCESSING, NOTE)
 
 
 def test_data_report_counts_classes_months_and_exclusions(prepared, labels):
-    report = build_data_report(labels, prepared["quality"], prepared["labels"])
+    report = build_data_report(labels, prepared["quality"], prepared["labels"], NOTE)
     summary = report["summary"]
     assert summary["usable_days"] == 6
     assert summary["class_counts"]["label3"] == {"event": 2, "undefined": 2, "nonevent": 2}
@@ -159,15 +160,18 @@ def test_data_report_counts_classes_months_and_exclusions(prepared, labels):
     assert report["excluded"]["date"].dt.day.tolist() == [5, 6]
     monthly = report["monthly"]
     assert monthly.loc[0, "month"] == "2004-04" and monthly.loc[0, "event"] == 2
-    assert "simulated" in summary["note"]
+    assert summary["note"] == NOTE  # what the data are comes from the parameters
 
 
 def test_plot_example_days(prepared):
-    figure = plot_example_days(prepared["clean"], prepared["labels"], PREPROCESSING)
-    assert isinstance(figure, Figure)
+    figure = plot_example_days(prepared["clean"], prepared["labels"], PREPROCESSING, NOTE)
     titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
     assert titles == ["2004-04-01: event (class Ia)", "2004-04-07: non-event (class nonevent)"]
-    assert "simulated" in figure._suptitle.get_text()
+    assert figure._suptitle.get_text() == NOTE
+    # each panel draws its day: the event day's smallest channels are far above the other's
+    event, nonevent = (ax.collections[0].get_array() for ax in figure.axes[:2])
+    assert event.shape == nonevent.shape == (20, 144)
+    assert event[:3].mean() > 3 * nonevent[:3].mean()
 
 
 def test_no_exports_is_a_clear_error():

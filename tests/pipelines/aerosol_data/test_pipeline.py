@@ -7,6 +7,7 @@ import pickle
 from dataclasses import asdict
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import pytest
@@ -37,7 +38,7 @@ def test_pipeline_on_an_in_memory_catalog():
         {
             "aerosol_labels_raw": MemoryDataset(raw_labels),
             "aerosol_dmps_raw": MemoryDataset({"HYY_DMPS_2004": export}, copy_mode="assign"),
-            "params:aerosol_data.labels_file": MemoryDataset("labels.csv"),
+            "params:aerosol_data.data_note": MemoryDataset("simulated (test)"),
             "params:aerosol_data.preprocessing": MemoryDataset(PREPROCESSING),
             "params:aerosol_data.preprocessing.step_minutes": MemoryDataset(10),
         }
@@ -56,6 +57,7 @@ def test_pipeline_on_an_in_memory_catalog():
     assert len(table) + len(in_may) == 20  # every simulated day is usable or explained
     assert report["excluded_days"] == len(excluded) > 300  # the rest of 2004 has no DMPS
     assert catalog.load("aerosol_dmps_metadata")["source"].unique().tolist() == ["HYY_DMPS_2004"]
+    assert model_input["note"] == report["note"] == "simulated (test)"
 
 
 @pytest.mark.slow
@@ -83,10 +85,10 @@ def test_session_writes_versioned_model_input_report_plot_and_the_notebook_runs(
     assert (
         labels["label5"].to_numpy() == truth.loc[pd.to_datetime(labels["date"]), "label5"]
     ).all()
-    assert (
-        latest_version(kedro_project / "data/08_reporting/aerosol/example_days.png").stat().st_size
-        > 10_000
-    )
+    assert model_input["note"].startswith("simulated DMPS data")  # the default data_note
+    image = plt.imread(latest_version(kedro_project / "data/08_reporting/aerosol/example_days.png"))
+    assert image.shape[1] > 2 * image.shape[0]  # two panels side by side
+    assert image[..., :3].std() > 0.1  # drawn, not blank
     excluded = pd.read_csv(
         latest_version(kedro_project / "data/08_reporting/aerosol/excluded_days.csv")
     )

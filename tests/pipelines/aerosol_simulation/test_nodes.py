@@ -26,7 +26,7 @@ NO_MISSING = {"missing_day": 0.0, "partial_day": 0.0}
 
 def test_one_export_per_year_for_the_chosen_months():
     exports = simulate_dmps_exports(
-        RAW_LABELS, "labels.csv", {"first": 2004, "last": 2005}, [5], GRIDS, NO_MISSING, 1
+        RAW_LABELS, {"first": 2004, "last": 2005}, [5], GRIDS, NO_MISSING, 1
     )
     assert sorted(exports) == ["HYY_DMPS_2004", "HYY_DMPS_2005"]
     days_2004 = exports["HYY_DMPS_2004"][["Month", "Day"]].drop_duplicates()
@@ -36,16 +36,15 @@ def test_one_export_per_year_for_the_chosen_months():
 
 def test_no_days_in_range_is_a_clear_error():
     with pytest.raises(ValueError, match="no labelled days in 2020-2021"):
-        simulate_dmps_exports(
-            RAW_LABELS, "labels.csv", {"first": 2020, "last": 2021}, None, GRIDS, {}, 1
-        )
+        simulate_dmps_exports(RAW_LABELS, {"first": 2020, "last": 2021}, None, GRIDS, {}, 1)
 
 
 def test_bad_label_file_is_reported_before_simulating():
-    with pytest.raises(InputValidationError, match=r"(?s)labels.csv.*column 'Nonevent': missing"):
+    with pytest.raises(
+        InputValidationError, match=r"(?s)aerosol_labels_raw.*column 'Nonevent': missing"
+    ):
         simulate_dmps_exports(
             RAW_LABELS.drop(columns="Nonevent"),
-            "labels.csv",
             {"first": 2004, "last": 2004},
             None,
             GRIDS,

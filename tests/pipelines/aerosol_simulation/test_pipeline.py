@@ -33,7 +33,6 @@ def test_pipeline_writes_one_export_per_year():
         },
     ]
     params = {
-        "labels_file": "labels.csv",
         "years": {"first": 2004, "last": 2005},
         "months": [6],
         "instrument_grids": grids,

@@ -32,6 +32,7 @@ def tiny_model_input(n_days: int = 90, seed: int = 0) -> dict:
         "diameters_nm": np.geomspace(3, 1000, 8),
         "preprocessing": dict(PREPROCESSING),
         "class_names": {k: list(v) for k, v in CLASS_NAMES.items()},
+        "note": "synthetic test tensors",
     }
 
 

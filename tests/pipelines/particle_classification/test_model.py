@@ -8,7 +8,7 @@ import pandas as pd
 
 from mlops_lab.aerosol.cnn import build_cnn
 from mlops_lab.aerosol.model import AerosolDayClassifier
-from mlops_lab.registry import RegisteredPyfuncDataset
+from mlops_lab.registry import RegisteredModelDataset
 from mlops_lab.simulators.aerosol_dmps import DefectRates, InstrumentGrid, simulate_export
 
 from .conftest import CNN, PREPROCESSING
@@ -57,9 +57,8 @@ def test_classify_lists_incomplete_days_with_the_reason():
 
 def test_pyfunc_round_trip_registers_new_versions(mlflow_sqlite):
     model = classifier()
-    dataset = RegisteredPyfuncDataset(
-        model_name="aerosol-event-classifier-test",
-        requirements=["mlflow", "tensorflow", "keras", "pandas", "numpy", "pandera"],
+    dataset = RegisteredModelDataset(
+        model_name="aerosol-event-classifier-test", reference="challenger"
     )
     with mlflow.start_run():
         dataset.save(model)
@@ -80,4 +79,7 @@ def test_pyfunc_round_trip_registers_new_versions(mlflow_sqlite):
     served_other = loaded.predict(other_grid)
     assert served_other["status"].tolist() == ["classified"]
     pd.testing.assert_frame_equal(served_other, model.classify(other_grid))
-    assert dataset.load().class_names == CLASSES
+    registered = dataset.load()
+    assert (registered.version, registered.aliases[0]) == ("2", "challenger")
+    assert registered.python_model.class_names == CLASSES
+    pd.testing.assert_frame_equal(registered.predict(raw), model.classify(raw))

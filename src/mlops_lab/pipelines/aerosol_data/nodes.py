@@ -15,7 +15,7 @@ from matplotlib.figure import Figure
 from pandas.errors import EmptyDataError, ParserError
 
 from mlops_lab.aerosol.labels import CLASS_NAMES, label_schemes, parse_labels
-from mlops_lab.aerosol.plots import SIMULATED_NOTE, surface_plot
+from mlops_lab.aerosol.plots import surface_plot
 from mlops_lab.aerosol.preprocessing import (
     PreprocessingConfig,
     clean_days,
@@ -29,16 +29,22 @@ from mlops_lab.validation import InputValidationError
 
 logger = logging.getLogger(__name__)
 
+LABELS_DATASET = "aerosol_labels_raw"
+
 MODEL_INPUT_FORMAT = (
     "dict: x float32 (days, channels, steps) = log10(dN/dlogDp + log_offset) / log_max; "
     "dates datetime64[D] (days,); label5/label4/label3 str (days,); diameters_nm float64 "
-    "(channels,); preprocessing dict (PreprocessingConfig); class_names dict; note str"
+    "(channels,); preprocessing dict (PreprocessingConfig); class_names dict; note str "
+    "(what the DMPS data are)"
 )
 
 
-def parse_event_labels(raw_labels: pd.DataFrame, labels_file: str) -> pd.DataFrame:
-    """Validate the classification file; one row per day with its label or exclusion reason."""
-    parsed = parse_labels(raw_labels, labels_file)
+def parse_event_labels(raw_labels: pd.DataFrame) -> pd.DataFrame:
+    """Validate the classification file; one row per day with its label or exclusion reason.
+
+    Validation errors name the dataset (``aerosol_labels_raw``), the column and the rows.
+    """
+    parsed = parse_labels(raw_labels, LABELS_DATASET)
     logger.info(
         "Labels: %d days, %d with one class flag, %d excluded",
         len(parsed),
@@ -167,9 +173,13 @@ def build_labels_table(parsed_labels: pd.DataFrame, day_quality: pd.DataFrame) -
 
 
 def build_model_input(
-    clean: pd.DataFrame, labels: pd.DataFrame, preprocessing: dict[str, Any]
+    clean: pd.DataFrame, labels: pd.DataFrame, preprocessing: dict[str, Any], data_note: str
 ) -> dict[str, Any]:
     """Scaled day tensors of the labelled days, with dates, labels and the diameter grid.
+
+    Args:
+        data_note: What the DMPS data are (``aerosol_data.data_note``); carried as
+            ``note`` to every figure and report made from this input.
 
     Returns:
         A plain dict of numpy arrays (see ``MODEL_INPUT_FORMAT``), pickled by the catalog.
@@ -195,7 +205,7 @@ def build_model_input(
         "preprocessing": config.to_dict(),
         "class_names": {scheme: list(names) for scheme, names in CLASS_NAMES.items()},
         "format": MODEL_INPUT_FORMAT,
-        "note": SIMULATED_NOTE,
+        "note": data_note,
     }
 
 
@@ -239,9 +249,11 @@ def _reason_kind(reason: str) -> str:
 
 
 def build_data_report(
-    parsed_labels: pd.DataFrame, day_quality: pd.DataFrame, labels: pd.DataFrame
+    parsed_labels: pd.DataFrame, day_quality: pd.DataFrame, labels: pd.DataFrame, data_note: str
 ) -> dict[str, Any]:
     """Rows per class and per month, missing data, excluded days with reasons.
+
+    ``data_note`` says what the DMPS data are (``aerosol_data.data_note``).
 
     Returns:
         ``summary``: a JSON-able summary; ``monthly``: per month the usable days per
@@ -264,7 +276,7 @@ def build_data_report(
         .reset_index()
     )
     summary = {
-        "note": SIMULATED_NOTE,
+        "note": data_note,
         "labels": {
             "days_in_file": len(parsed_labels),
             "days_with_one_class_flag": int(parsed_labels["label5"].notna().sum()),
@@ -308,12 +320,13 @@ def _example_date(labels: pd.DataFrame, preferred: list[tuple[str, str]]) -> pd.
 
 
 def plot_example_days(
-    clean: pd.DataFrame, labels: pd.DataFrame, preprocessing: dict[str, Any]
+    clean: pd.DataFrame, labels: pd.DataFrame, preprocessing: dict[str, Any], data_note: str
 ) -> Figure:
     """Surface plot (time x diameter, log colour) of an example event and non-event day.
 
     The event day is the middle class-Ia day (else the middle event day), the non-event
-    day the middle non-event day, so the choice is deterministic.
+    day the middle non-event day, so the choice is deterministic. ``data_note`` (what the
+    DMPS data are) is shown under the panels.
     """
     config = PreprocessingConfig.from_dict(preprocessing)
     chosen = [
@@ -330,4 +343,4 @@ def plot_example_days(
         titles.append(f"{date:%Y-%m-%d}: {kind} (class {label})")
     if not days:
         raise ValueError("aerosol_data: no event or non-event day to plot.")
-    return surface_plot(days, titles, config.diameters_nm, config.step_minutes, SIMULATED_NOTE)
+    return surface_plot(days, titles, config.diameters_nm, config.step_minutes, data_note)

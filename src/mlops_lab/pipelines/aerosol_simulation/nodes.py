@@ -12,10 +12,11 @@ from mlops_lab.simulators.aerosol_dmps import simulate_dmps_years
 
 logger = logging.getLogger(__name__)
 
+LABELS_DATASET = "aerosol_labels_raw"
+
 
 def simulate_dmps_exports(
     raw_labels: pd.DataFrame,
-    labels_file: str,
     years: dict[str, int],
     months: list[int] | None,
     instrument_grids: list[dict[str, Any]],
@@ -25,8 +26,8 @@ def simulate_dmps_exports(
     """Simulate one SmartSMEAR DMPS export per year for the days of the labels file.
 
     Args:
-        raw_labels: The SMEAR II event-classification file as loaded.
-        labels_file: Its file name (for validation messages).
+        raw_labels: The SMEAR II event-classification file as loaded (validation errors
+            name its dataset, ``aerosol_labels_raw``).
         years: ``first`` and ``last`` year (inclusive).
         months: Month numbers to simulate (all when null or empty).
         instrument_grids: Channel grid of each period of years.
@@ -36,7 +37,7 @@ def simulate_dmps_exports(
     Returns:
         ``{"HYY_DMPS_<year>": export}``, saved as one CSV per year.
     """
-    labels = parse_labels(raw_labels, labels_file)
+    labels = parse_labels(raw_labels, LABELS_DATASET)
     if months:
         labels = labels[labels["date"].dt.month.isin(months)]
     exports = simulate_dmps_years(

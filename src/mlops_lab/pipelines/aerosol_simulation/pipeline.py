@@ -1,19 +1,18 @@
-"""Pipeline ``aerosol_simulation``: labels (01_raw) -> simulated DMPS exports (01_raw)."""
+"""``aerosol_simulation``: labels (01_raw) -> seeded SmartSMEAR-style DMPS exports (01_raw)."""
 
-from kedro.pipeline import Pipeline, node, pipeline
+from kedro.pipeline import Node, Pipeline
 
-from .nodes import simulate_dmps_exports
+from mlops_lab.pipelines.aerosol_simulation import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """One node writing ``aerosol_dmps_raw`` (one CSV per year)."""
-    return pipeline(
+    return Pipeline(
         [
-            node(
-                simulate_dmps_exports,
+            Node(
+                nodes.simulate_dmps_exports,
                 inputs=[
                     "aerosol_labels_raw",
-                    "params:aerosol_simulation.labels_file",
                     "params:aerosol_simulation.years",
                     "params:aerosol_simulation.months",
                     "params:aerosol_simulation.instrument_grids",

@@ -2,7 +2,9 @@
 
 Data come from ``aerosol_model_input`` (a dict of numpy arrays, see ``aerosol_data``);
 the label scheme (``label3``, ``label4``, ``label5``) is a parameter. Keras models cross node
-boundaries only through the catalog (``.keras`` files), histories as plain dicts.
+boundaries only through the catalog (``.keras`` files), histories as plain dicts. Held-out
+days come from :mod:`mlops_lab.aerosol.splits`, the compared candidates from
+:mod:`mlops_lab.aerosol.candidates`.
 """
 
 from __future__ import annotations
@@ -10,21 +12,21 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import keras
 import numpy as np
 import pandas as pd
+import tensorflow as tf
 from matplotlib.figure import Figure
-from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.utils.class_weight import compute_class_weight
-from threadpoolctl import threadpool_limits
 
+from mlops_lab.aerosol import splits
+from mlops_lab.aerosol.candidates import Days, NetworkClassifier, build_candidate
 from mlops_lab.aerosol.cnn import average_members, build_cnn
-from mlops_lab.aerosol.features import day_features
 from mlops_lab.aerosol.model import AerosolDayClassifier
-from mlops_lab.aerosol.plots import SIMULATED_NOTE
+from mlops_lab.registry import RegisteredModel
 from mlops_lab.reporting.classification import (
     classification_metrics,
     confusion_matrix_figure,
@@ -32,105 +34,38 @@ from mlops_lab.reporting.classification import (
     training_curves_figure,
 )
 from mlops_lab.seeding import set_global_seed
+from mlops_lab.tracking import metric_history, metric_key
 
 logger = logging.getLogger(__name__)
 
-SPLITS = ("train", "validation", "test")
+PROBLEM = "aerosol"
+CNN = "cnn"
 
 
-def _check_model_input(model_input: dict[str, Any], label_scheme: str) -> None:
-    x = model_input.get("x")
-    if x is None or len(x) == 0:
-        raise ValueError("aerosol_model_input has no days (empty set); run aerosol_data first.")
-    if label_scheme not in ("label3", "label4", "label5"):
-        raise ValueError(f"label_scheme '{label_scheme}': expected label3, label4 or label5.")
-    expected = len(model_input["diameters_nm"])
-    if x.ndim != 3 or x.shape[1] != expected:
-        raise ValueError(
-            f"model input x has shape {x.shape}; expected days x {expected} channels x steps."
-        )
-    if not np.isfinite(x).all():
-        raise ValueError("model input x contains NaN or infinite values; expected complete days.")
+def _days(model_input: Mapping[str, Any], rows: np.ndarray) -> Days:
+    return Days(
+        x=model_input["x"][rows],
+        diameters_nm=np.asarray(model_input["diameters_nm"]),
+        step_minutes=int(model_input["preprocessing"]["step_minutes"]),
+    )
 
 
-def _classes(model_input: dict[str, Any], label_scheme: str) -> list[str]:
-    return list(model_input["class_names"][label_scheme])
-
-
-def _indices(model_input: dict[str, Any], split: dict[str, Any], part: str) -> np.ndarray:
-    dates = pd.DatetimeIndex(model_input["dates"]).strftime("%Y-%m-%d")
-    return np.flatnonzero(dates.isin(split[part]))
-
-
-def _assign_blocks(
-    blocks: np.ndarray, rng: np.random.Generator, test_fraction: float, validation_fraction: float
-) -> dict[str, np.ndarray]:
-    unique = np.unique(blocks)
-    rng.shuffle(unique)
-    n_test = max(1, round(len(unique) * test_fraction)) if test_fraction > 0 else 0
-    n_validation = max(1, round(len(unique) * validation_fraction))
-    test, validation = unique[:n_test], unique[n_test : n_test + n_validation]
-    return {
-        "test": np.isin(blocks, test),
-        "validation": np.isin(blocks, validation),
-        "train": ~np.isin(blocks, np.concatenate([test, validation])),
-    }
+def _rows(model_input: Mapping[str, Any], split: Mapping[str, Any], *parts: str) -> np.ndarray:
+    return np.concatenate([splits.part_indices(model_input["dates"], split, p) for p in parts])
 
 
 def split_days(model_input: dict[str, Any], label_scheme: str, split: dict[str, Any]) -> dict:
-    """Held-out days for training, early stopping and testing.
-
-    Strategies (``split.strategy``):
-
-    - ``time_blocks`` (default): consecutive blocks of ``block_days`` days are assigned
-      whole to test, validation or training (seeded), so test days are never next to
-      training days of the same weather spell, and every season is represented;
-    - ``years``: ``test_years`` are held out, validation blocks come from the other years;
-    - ``random``: the lab's split, random days (``test_fraction`` 0.25 in the lab).
-
-    The assignment is redrawn (seed + 1, ...) until every class is in each part.
+    """Held-out days for training, early stopping and testing (:func:`splits.split_days`).
 
     Returns:
         ``{"strategy", "seed", "train", "validation", "test"}``, dates as ``YYYY-MM-DD``.
     """
-    _check_model_input(model_input, label_scheme)
-    dates = pd.DatetimeIndex(model_input["dates"])
-    labels = np.asarray(model_input[label_scheme])
-    strategy = split["strategy"]
-    for attempt in range(100):
-        rng = np.random.default_rng(split["seed"] + attempt)
-        if strategy == "random":
-            parts = _assign_blocks(
-                np.arange(len(dates)), rng, split["test_fraction"], split["validation_fraction"]
-            )
-        elif strategy in ("time_blocks", "years"):
-            blocks = ((dates - dates.min()).days // split["block_days"]).to_numpy()
-            if strategy == "years":
-                held_out = np.asarray(dates.year.isin(split["test_years"]))
-                other = _assign_blocks(blocks[~held_out], rng, 0.0, split["validation_fraction"])
-                parts = {"test": held_out, "validation": np.zeros(len(dates), bool)}
-                parts["validation"][~held_out] = other["validation"]
-                parts["train"] = ~parts["test"] & ~parts["validation"]
-            else:
-                parts = _assign_blocks(
-                    blocks, rng, split["test_fraction"], split["validation_fraction"]
-                )
-        else:
-            raise ValueError(f"split strategy '{strategy}': expected time_blocks, years or random.")
-        if all(set(labels[parts[p]]) == set(labels) for p in SPLITS):
-            break
-    else:
-        raise ValueError(
-            f"could not give every class to train, validation and test with strategy "
-            f"'{strategy}' on {len(dates)} days; use more data or smaller blocks."
-        )
-    result = {"strategy": strategy, "seed": split["seed"] + attempt}
-    for part in SPLITS:
-        result[part] = dates[parts[part]].strftime("%Y-%m-%d").tolist()
+    splits.check_model_input(model_input, label_scheme)
+    result = splits.split_days(model_input["dates"], model_input[label_scheme], split)
     logger.info(
         "Split (%s): train %d, validation %d, test %d days",
-        strategy,
-        *(len(result[p]) for p in SPLITS),
+        result["strategy"],
+        *(len(result[p]) for p in splits.PARTS),
     )
     return result
 
@@ -140,6 +75,16 @@ def _one_hot(labels: np.ndarray, classes: list[str]) -> np.ndarray:
     return keras.utils.to_categorical(index, len(classes))
 
 
+def _batches(
+    x: np.ndarray, y: np.ndarray, batch_size: int, shuffle_seed: int | None = None
+) -> tf.data.Dataset:
+    """An in-memory ``tf.data`` pipeline: cached, reshuffled each epoch, prefetched."""
+    data = tf.data.Dataset.from_tensor_slices((x, y.astype(np.float32))).cache()
+    if shuffle_seed is not None:
+        data = data.shuffle(len(x), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return data.batch(batch_size).prefetch(tf.data.AUTOTUNE)
+
+
 def train_cnn(
     model_input: dict[str, Any],
     split: dict[str, Any],
@@ -147,10 +92,11 @@ def train_cnn(
     cnn: dict[str, Any],
     seed: int,
 ) -> dict[str, Any]:
-    """Train the CNN (an ensemble of ``ensemble_size`` members) with early stopping.
+    """Train the CNN (an average of ``ensemble_size`` members) with early stopping.
 
-    Each member is the same architecture trained from its own seed (``seed + i``) with
-    early stopping on the validation days; the saved model averages their probabilities.
+    Each member is the same architecture trained from its own seed (``seed + i``) until
+    the validation loss has not improved for ``patience`` epochs (at most ``epochs``);
+    its best weights are restored. The saved model averages the members' probabilities.
 
     Args:
         model_input: Day tensors and labels.
@@ -166,34 +112,41 @@ def train_cnn(
         per-epoch ``loss, accuracy, val_loss, val_accuracy`` and ``best_epoch``, plus
         ``training_seconds``.
     """
-    _check_model_input(model_input, label_scheme)
-    classes = _classes(model_input, label_scheme)
+    splits.check_model_input(model_input, label_scheme)
+    classes = splits.class_names(model_input, label_scheme)
     x, labels = model_input["x"], np.asarray(model_input[label_scheme])
-    train, validation = (_indices(model_input, split, p) for p in ("train", "validation"))
+    train, validation = (
+        splits.part_indices(model_input["dates"], split, p) for p in ("train", "validation")
+    )
+    if len(train) == 0 or len(validation) == 0:
+        raise ValueError(
+            f"aerosol_split has {len(train)} training and {len(validation)} validation days; "
+            "the CNN needs both (early stopping on validation)."
+        )
     weights = None
     if cnn.get("class_weight") == "balanced":
         present = np.unique(labels[train])
         values = compute_class_weight("balanced", classes=present, y=labels[train])
         weights = {classes.index(c): float(w) for c, w in zip(present, values, strict=True)}
     y_train, y_validation = _one_hot(labels[train], classes), _one_hot(labels[validation], classes)
+    validation_batches = _batches(x[validation], y_validation, cnn["batch_size"])
     members, histories = [], []
+    n_members = int(cnn.get("ensemble_size", 1))
     started = time.perf_counter()
-    for member in range(cnn.get("ensemble_size", 1)):
+    for member in range(n_members):
         set_global_seed(seed + member)
         model = build_cnn(x.shape[1:], len(classes), cnn["architecture"], name=f"cnn_{member}")
         stopping = keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=cnn["patience"], restore_best_weights=True
         )
-        logger.info("Training CNN member %d of %d", member + 1, cnn.get("ensemble_size", 1))
+        logger.info("Training CNN member %d of %d", member + 1, n_members)
         fitted = model.fit(
-            x[train],
-            y_train,
-            validation_data=(x[validation], y_validation),
+            _batches(x[train], y_train, cnn["batch_size"], shuffle_seed=seed + member),
+            validation_data=validation_batches,
             epochs=cnn["epochs"],
-            batch_size=cnn["batch_size"],
             class_weight=weights,
             callbacks=[stopping],
-            shuffle=True,
+            shuffle=False,  # the tf.data pipeline reshuffles the training days every epoch
             verbose=cnn.get("verbose", 2),
         )
         history = {key: [float(v) for v in values] for key, values in fitted.history.items()}
@@ -202,10 +155,11 @@ def train_cnn(
         histories.append(history)
     seconds = time.perf_counter() - started
     logger.info(
-        "CNN trained in %.1f s: %d member(s), epochs %s",
+        "CNN trained in %.1f s: %d member(s), epochs %s (best %s)",
         seconds,
         len(members),
         [len(h["loss"]) for h in histories],
+        [h["best_epoch"] for h in histories],
     )
     return {
         "model": average_members(members),
@@ -213,43 +167,44 @@ def train_cnn(
     }
 
 
-def train_feature_baseline(
+def train_baselines(
     model_input: dict[str, Any],
     split: dict[str, Any],
     label_scheme: str,
-    baseline: dict[str, Any],
+    baselines: list[dict[str, Any]],
     seed: int,
-) -> dict[str, Any]:
-    """Gradient boosting on hand-made features (:mod:`mlops_lab.aerosol.features`).
+) -> dict[str, dict[str, Any]]:
+    """Fit every configured baseline candidate on the training and validation days.
 
-    Trained on the training and validation days (it needs no early-stopping set).
-    ``baseline`` holds the ``HistGradientBoostingClassifier`` settings plus ``threads``
-    (OpenMP threads; 1 keeps it fast on a busy machine, where spinning threads stall).
+    Baselines need no early-stopping set, so they see the validation days too.
+
+    Args:
+        baselines: Candidate specs (``name``, ``kind`` and the kind's arguments, see
+            :func:`mlops_lab.aerosol.candidates.build_candidate`), in leaderboard order.
 
     Returns:
-        ``{"estimator", "feature_names", "training_seconds"}`` (pickled by the catalog).
+        ``{name: {"model": fitted candidate, "training_seconds": float}}`` (pickled).
     """
-    _check_model_input(model_input, label_scheme)
-    rows = np.concatenate([_indices(model_input, split, p) for p in ("train", "validation")])
-    features = day_features(
-        model_input["x"][rows],
-        model_input["diameters_nm"],
-        model_input["preprocessing"]["step_minutes"],
-    )
-    labels = np.asarray(model_input[label_scheme])[rows]
-    settings = {k: v for k, v in baseline.items() if k != "threads"}
-    started = time.perf_counter()
-    with threadpool_limits(limits=baseline.get("threads")):
-        estimator = HistGradientBoostingClassifier(random_state=seed, **settings).fit(
-            features, labels
+    splits.check_model_input(model_input, label_scheme)
+    names = [spec.get("name") for spec in baselines]
+    if len(set(names)) != len(names) or CNN in names:
+        raise ValueError(
+            f"particle_classification.baselines: names {names} must be unique and not '{CNN}'."
         )
-    seconds = time.perf_counter() - started
-    logger.info("Feature baseline trained in %.1f s on %d days", seconds, len(rows))
-    return {
-        "estimator": estimator,
-        "feature_names": list(features.columns),
-        "training_seconds": seconds,
-    }
+    rows = _rows(model_input, split, "train", "validation")
+    days, labels = _days(model_input, rows), np.asarray(model_input[label_scheme])[rows]
+    fitted: dict[str, dict[str, Any]] = {}
+    for spec in baselines:
+        started = time.perf_counter()
+        model = build_candidate(spec, seed).fit(days, labels)
+        fitted[spec["name"]] = {"model": model, "training_seconds": time.perf_counter() - started}
+        logger.info(
+            "Baseline %s trained in %.1f s on %d days",
+            spec["name"],
+            fitted[spec["name"]]["training_seconds"],
+            len(rows),
+        )
+    return fitted
 
 
 def evaluate_classifiers(
@@ -258,39 +213,30 @@ def evaluate_classifiers(
     label_scheme: str,
     cnn_model: keras.Model,
     cnn_history: dict[str, Any],
-    baseline: dict[str, Any],
+    baselines: dict[str, dict[str, Any]],
 ) -> dict[str, Any]:
-    """Score the CNN, the feature baseline and the majority class on the test days.
+    """Score the CNN and every baseline on the same test days.
 
     Returns:
-        ``leaderboard`` (one row per model), ``metrics`` (for MLflow: ``<model>.<metric>``),
-        ``confusion`` (CNN counts, true x predicted) and ``predictions`` (per test day:
-        truth, each model's class, CNN probabilities).
+        ``leaderboard`` (one row per candidate, best macro-F1 first), ``metrics`` (for
+        MLflow: ``aerosol.heldout.<candidate>.<metric>``), ``confusion`` (CNN counts, true x
+        predicted) and ``predictions`` (per test day: truth, each candidate's class, CNN
+        probabilities).
     """
-    _check_model_input(model_input, label_scheme)
-    classes = _classes(model_input, label_scheme)
-    train, test = (_indices(model_input, split, p) for p in ("train", "test"))
+    splits.check_model_input(model_input, label_scheme)
+    classes = splits.class_names(model_input, label_scheme)
+    test = splits.part_indices(model_input["dates"], split, "test")
     if len(test) == 0:
-        raise ValueError("the split has no test days.")
-    labels = np.asarray(model_input[label_scheme])
-    truth = labels[test]
-    x_test = model_input["x"][test]
-    probabilities = cnn_model.predict(x_test, verbose=0)
-    features = day_features(
-        x_test, model_input["diameters_nm"], model_input["preprocessing"]["step_minutes"]
-    )
-    values, counts = np.unique(labels[train], return_counts=True)
-    majority = values[np.argmax(counts)]
-    predicted = {
-        "cnn": np.array(classes)[probabilities.argmax(axis=1)],
-        "feature_baseline": baseline["estimator"].predict(features[baseline["feature_names"]]),
-        "majority_class": np.full(len(test), majority),
-    }
-    seconds = {
-        "cnn": cnn_history["training_seconds"],
-        "feature_baseline": baseline["training_seconds"],
-        "majority_class": 0.0,
-    }
+        raise ValueError("aerosol_split has no test days.")
+    truth = np.asarray(model_input[label_scheme])[test]
+    days = _days(model_input, test)
+    network = NetworkClassifier(cnn_model, classes)
+    probabilities = network.probabilities(days)
+    predicted = {CNN: np.array(classes, dtype=object)[probabilities.argmax(axis=1)]}
+    seconds = {CNN: float(cnn_history["training_seconds"])}
+    for name, baseline in baselines.items():
+        predicted[name] = baseline["model"].predict(days)
+        seconds[name] = float(baseline["training_seconds"])
     rows, metrics = [], {}
     for name, prediction in predicted.items():
         scores = classification_metrics(truth, prediction, classes)
@@ -303,12 +249,16 @@ def evaluate_classifiers(
                 "training_seconds": seconds[name],
                 "label_scheme": label_scheme,
                 "split": split["strategy"],
-                "data": "simulated DMPS",
+                "data": str(model_input.get("note", "")),
             }
         )
-        scores["training_seconds"] = seconds[name]
-        metrics.update({f"{name}.{k}": {"value": v, "step": 0} for k, v in scores.items()})
-    leaderboard = pd.DataFrame(rows).sort_values("macro_f1", ascending=False)
+        metrics.update(
+            {
+                metric_key(PROBLEM, "heldout", name, key): {"value": value, "step": 0}
+                for key, value in scores.items()
+            }
+        )
+    leaderboard = pd.DataFrame(rows).sort_values("macro_f1", ascending=False, kind="stable")
     predictions = pd.DataFrame(
         {
             "date": pd.DatetimeIndex(model_input["dates"][test]).strftime("%Y-%m-%d"),
@@ -317,11 +267,13 @@ def evaluate_classifiers(
             **{f"cnn_probability_{c}": probabilities[:, i] for i, c in enumerate(classes)},
         }
     )
-    logger.info("Leaderboard (simulated data):\n%s", leaderboard.to_string(index=False))
+    logger.info(
+        "Leaderboard (%s):\n%s", model_input.get("note", ""), leaderboard.to_string(index=False)
+    )
     return {
         "leaderboard": leaderboard.reset_index(drop=True),
         "metrics": metrics,
-        "confusion": confusion_matrix_table(truth, predicted["cnn"], classes).reset_index(),
+        "confusion": confusion_matrix_table(truth, predicted[CNN], classes).reset_index(),
         "predictions": predictions,
     }
 
@@ -333,17 +285,17 @@ def plot_confusion_matrix(
     return confusion_matrix_figure(
         predictions["true_class"],
         predictions["cnn_class"],
-        _classes(model_input, label_scheme),
-        f"CNN on held-out days ({label_scheme}) - {SIMULATED_NOTE}",
+        splits.class_names(model_input, label_scheme),
+        f"CNN on held-out days ({label_scheme}) - {model_input.get('note', '')}",
     )
 
 
-def plot_training_curves(history: dict[str, Any]) -> Figure:
+def plot_training_curves(history: dict[str, Any], model_input: dict[str, Any]) -> Figure:
     """Training and validation loss/accuracy per epoch (first member bold, others faint)."""
     members = history["members"]
     figure = training_curves_figure(
         {k: v for k, v in members[0].items() if isinstance(v, list)},
-        f"CNN training, {len(members)} member(s) - {SIMULATED_NOTE}",
+        f"CNN training, {len(members)} member(s) - {model_input.get('note', '')}",
     )
     for other in members[1:]:
         for ax, metric in zip(figure.axes[:2], ("accuracy", "loss"), strict=True):
@@ -354,10 +306,13 @@ def plot_training_curves(history: dict[str, Any]) -> Figure:
 
 
 def format_epoch_metrics(history: dict[str, Any]) -> dict[str, list[dict[str, float]]]:
-    """Per-epoch history as MLflow metric histories (``cnn.m<i>.<metric>`` per step)."""
+    """Per-epoch history as MLflow metric histories: ``aerosol.epoch.cnn.m<i>.<metric>``.
+
+    Members and epochs are counted from 1.
+    """
     return {
-        f"cnn.m{i}.{key}": [{"value": float(v), "step": e} for e, v in enumerate(values, start=1)]
-        for i, member in enumerate(history["members"])
+        metric_key(PROBLEM, "epoch", CNN, f"m{i}", key): metric_history(values)
+        for i, member in enumerate(history["members"], start=1)
         for key, values in member.items()
         if isinstance(values, list)
     }
@@ -398,24 +353,34 @@ def describe_training_inputs(model_input: dict[str, Any], split: dict[str, Any])
         "first_day": f"{dates.min():%Y-%m-%d}",
         "last_day": f"{dates.max():%Y-%m-%d}",
         "split_strategy": split["strategy"],
-        "split_sizes": {p: len(split[p]) for p in SPLITS},
+        "split_sizes": {p: len(split[p]) for p in splits.PARTS},
         "preprocessing": model_input["preprocessing"],
-        "note": SIMULATED_NOTE,
+        "note": str(model_input.get("note", "")),
     }
 
 
-def _example_day(raw_exports: dict[str, Any], split: dict[str, Any]) -> pd.DataFrame:
+def _export_days(raw: pd.DataFrame) -> pd.Series:
+    return pd.to_datetime(raw[["Year", "Month", "Day"]]).dt.strftime("%Y-%m-%d")
+
+
+def _example_day(
+    raw_exports: dict[str, Any], split: dict[str, Any], steps_per_day: int
+) -> pd.DataFrame:
     """All rows of one complete, held-out day of the newest export (the input example)."""
     for name in sorted(raw_exports, reverse=True):
         raw = _load(raw_exports[name])
-        day = pd.to_datetime(raw[["Year", "Month", "Day"]]).dt.strftime("%Y-%m-%d")
+        day = _export_days(raw)
         counts = day.value_counts()
-        complete = [d for d in split["test"] if counts.get(d, 0) == 144]
-        for date in complete:
+        for date in split["test"]:
+            if counts.get(date, 0) != steps_per_day:
+                continue
             rows = raw[day == date]
             if not rows.isna().any().any():
                 return rows.reset_index(drop=True)
-    raise ValueError("no complete held-out day in the raw exports to use as input example.")
+    raise ValueError(
+        "aerosol_dmps_raw: no complete held-out day without missing values to use as the "
+        "registered model's input example."
+    )
 
 
 def package_classifier(
@@ -427,11 +392,96 @@ def package_classifier(
 ) -> AerosolDayClassifier:
     """Preprocessing + CNN as one pyfunc model (registered as ``aerosol-event-classifier``)."""
     columns = sorted({c for name in raw_exports for c in _load(raw_exports[name]).columns})
+    steps_per_day = 24 * 60 // int(model_input["preprocessing"]["step_minutes"])
     return AerosolDayClassifier(
         network=cnn_model,
         preprocessing=model_input["preprocessing"],
-        class_names=_classes(model_input, label_scheme),
-        input_example=_example_day(raw_exports, split),
-        description=f"NPF day classifier ({label_scheme}); trained on {SIMULATED_NOTE}",
+        class_names=splits.class_names(model_input, label_scheme),
+        input_example=_example_day(raw_exports, split, steps_per_day),
+        description=(
+            f"NPF day classifier ({label_scheme}); trained on {model_input.get('note', '')}"
+        ),
         input_columns=columns,
     )
+
+
+def _served_classes(
+    model: RegisteredModel, raw_exports: dict[str, Any], dates: list[str]
+) -> pd.Series:
+    """The class the registered model gives each of ``dates`` from the raw export rows."""
+    wanted = set(dates)
+    classes = []
+    for name in sorted(raw_exports):
+        raw = _load(raw_exports[name])
+        rows = raw[_export_days(raw).isin(wanted).to_numpy()]
+        if len(rows):
+            result = model.predict(rows.reset_index(drop=True))
+            classes.append(result.set_index("date")["predicted_class"])
+    served = pd.concat(classes) if classes else pd.Series(dtype=object)
+    served = served[~served.index.duplicated(keep="first")]
+    return served.reindex(dates).fillna("").astype(str)
+
+
+def score_promotion_candidates(
+    challenger: RegisteredModel,
+    incumbent: RegisteredModel | None,
+    raw_exports: dict[str, Callable[[], pd.DataFrame]],
+    model_input: dict[str, Any],
+    split: dict[str, Any],
+    label_scheme: str,
+    metric: str,
+) -> dict[str, Any]:
+    """Score ``@challenger`` and ``@champion`` on the same held-out days, as users call them.
+
+    Both registered models get the raw export rows of the test days (their pyfunc
+    ``predict``, preprocessing included); a day a model does not classify counts as wrong.
+
+    Args:
+        metric: The gate's metric key (``aerosol.heldout.accuracy``); its last part names
+            the figure of :func:`classification_metrics` compared (``accuracy``, ``macro_f1``).
+
+    Returns:
+        ``{"challenger", "champion" (None without another champion), "data",
+        "challenger_metrics"}`` for :func:`mlops_lab.promotion.decide_promotion`.
+    """
+    splits.check_model_input(model_input, label_scheme)
+    classes = splits.class_names(model_input, label_scheme)
+    test = splits.part_indices(model_input["dates"], split, "test")
+    if len(test) == 0:
+        raise ValueError("aerosol_split has no test days to score the registered models on.")
+    dates = pd.DatetimeIndex(model_input["dates"][test]).strftime("%Y-%m-%d").tolist()
+    truth = np.asarray(model_input[label_scheme])[test]
+    figure = metric.rsplit(".", 1)[-1]
+
+    def score(model: RegisteredModel) -> dict[str, float]:
+        scores = classification_metrics(truth, _served_classes(model, raw_exports, dates), classes)
+        if figure not in scores:
+            raise ValueError(
+                f"particle_classification.promotion.metric '{metric}': '{figure}' is not a "
+                f"classification metric; expected one of accuracy, macro_f1."
+            )
+        return scores
+
+    challenger_scores = score(challenger)
+    other = incumbent is not None and incumbent.version != challenger.version
+    champion_scores = score(incumbent) if other else None
+    logger.info(
+        "Held-out %s: challenger v%s %.4f, champion %s",
+        figure,
+        challenger.version,
+        challenger_scores[figure],
+        f"v{incumbent.version} {champion_scores[figure]:.4f}" if other else "none",
+    )
+    return {
+        "challenger": challenger_scores[figure],
+        "champion": champion_scores[figure] if champion_scores else None,
+        "data": (
+            f"{len(dates)} held-out days ({split['strategy']} split, seed {split['seed']}, "
+            f"{dates[0]}..{dates[-1]}) of aerosol_dmps_raw, {label_scheme}; "
+            f"{model_input.get('note', '')}"
+        ),
+        "challenger_metrics": {
+            metric_key(PROBLEM, "heldout", key): challenger_scores[key]
+            for key in ("accuracy", "macro_f1")
+        },
+    }

@@ -1,70 +1,56 @@
-"""Pipeline ``particle_classification``: 05_model_input -> 06_models, 07, 08 and MLflow."""
+"""``particle_classification``: CNN vs baselines on held-out days, register, gate to champion."""
 
-from kedro.pipeline import Pipeline, node, pipeline
+from kedro.pipeline import Node, Pipeline
 
-from .nodes import (
-    describe_training_inputs,
-    evaluate_classifiers,
-    format_epoch_metrics,
-    package_classifier,
-    plot_confusion_matrix,
-    plot_training_curves,
-    sample_training_data,
-    split_days,
-    train_cnn,
-    train_feature_baseline,
-)
+from mlops_lab.pipelines.particle_classification import nodes
+from mlops_lab.promotion import decide_promotion
 
+MODEL_INPUT = "aerosol_model_input"
+SPLIT = "aerosol_split"
 SCHEME = "params:particle_classification.label_scheme"
 SEED = "params:particle_classification.seed"
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Split, train CNN + feature baseline, evaluate with the majority class, log, register."""
-    return pipeline(
+    """Split, train the CNN and the baselines, evaluate, report, register, promote."""
+    return Pipeline(
         [
-            node(
-                split_days,
-                inputs=["aerosol_model_input", SCHEME, "params:particle_classification.split"],
-                outputs="aerosol_split",
+            Node(
+                nodes.split_days,
+                inputs=[MODEL_INPUT, SCHEME, "params:particle_classification.split"],
+                outputs=SPLIT,
                 name="split_days",
                 tags=["training"],
             ),
-            node(
-                train_cnn,
-                inputs=[
-                    "aerosol_model_input",
-                    "aerosol_split",
-                    SCHEME,
-                    "params:particle_classification.cnn",
-                    SEED,
-                ],
+            Node(
+                nodes.train_cnn,
+                inputs=[MODEL_INPUT, SPLIT, SCHEME, "params:particle_classification.cnn", SEED],
                 outputs={"model": "aerosol_cnn", "history": "aerosol_cnn_history"},
                 name="train_cnn",
                 tags=["training", "gpu"],
             ),
-            node(
-                train_feature_baseline,
+            Node(
+                nodes.train_baselines,
                 inputs=[
-                    "aerosol_model_input",
-                    "aerosol_split",
+                    MODEL_INPUT,
+                    SPLIT,
                     SCHEME,
-                    "params:particle_classification.baseline",
+                    "params:particle_classification.baselines",
                     SEED,
                 ],
-                outputs="aerosol_feature_baseline",
-                name="train_feature_baseline",
+                outputs="aerosol_baselines",
+                name="train_baselines",
                 tags=["training"],
             ),
-            node(
-                evaluate_classifiers,
+            Node(
+                nodes.evaluate_classifiers,
                 inputs=[
-                    "aerosol_model_input",
-                    "aerosol_split",
+                    MODEL_INPUT,
+                    SPLIT,
                     SCHEME,
                     "aerosol_cnn",
                     "aerosol_cnn_history",
-                    "aerosol_feature_baseline",
+                    "aerosol_baselines",
                 ],
                 outputs={
                     "leaderboard": "aerosol_leaderboard",
@@ -75,26 +61,29 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="evaluate_classifiers",
                 tags=["training"],
             ),
-            node(
-                plot_confusion_matrix,
-                inputs=["aerosol_test_predictions", "aerosol_model_input", SCHEME],
+            Node(
+                nodes.plot_confusion_matrix,
+                inputs=["aerosol_test_predictions", MODEL_INPUT, SCHEME],
                 outputs="aerosol_confusion_matrix_plot",
                 name="plot_confusion_matrix",
+                tags=["training"],
             ),
-            node(
-                plot_training_curves,
-                inputs="aerosol_cnn_history",
+            Node(
+                nodes.plot_training_curves,
+                inputs=["aerosol_cnn_history", MODEL_INPUT],
                 outputs="aerosol_training_curves_plot",
                 name="plot_training_curves",
+                tags=["training"],
             ),
-            node(
-                format_epoch_metrics,
+            Node(
+                nodes.format_epoch_metrics,
                 inputs="aerosol_cnn_history",
                 outputs="aerosol_epoch_metrics",
                 name="format_epoch_metrics",
+                tags=["training"],
             ),
-            node(
-                sample_training_data,
+            Node(
+                nodes.sample_training_data,
                 inputs=[
                     "aerosol_dmps_raw",
                     "aerosol_labels",
@@ -103,24 +92,50 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs={"raw": "aerosol_raw_sample", "labels": "aerosol_labels_sample"},
                 name="sample_training_data",
+                tags=["training"],
             ),
-            node(
-                describe_training_inputs,
-                inputs=["aerosol_model_input", "aerosol_split"],
+            Node(
+                nodes.describe_training_inputs,
+                inputs=[MODEL_INPUT, SPLIT],
                 outputs="aerosol_training_inputs",
                 name="describe_training_inputs",
+                tags=["training"],
             ),
-            node(
-                package_classifier,
-                inputs=[
-                    "aerosol_cnn",
-                    "aerosol_model_input",
-                    SCHEME,
-                    "aerosol_dmps_raw",
-                    "aerosol_split",
-                ],
-                outputs="aerosol_event_classifier",
+            Node(
+                nodes.package_classifier,
+                inputs=["aerosol_cnn", MODEL_INPUT, SCHEME, "aerosol_dmps_raw", SPLIT],
+                outputs="aerosol_event_classifier_challenger",
                 name="package_classifier",
+                tags=["training"],
+            ),
+            Node(
+                nodes.score_promotion_candidates,
+                inputs=[
+                    "aerosol_event_classifier_challenger",
+                    "aerosol_event_classifier_incumbent",
+                    "aerosol_dmps_raw",
+                    MODEL_INPUT,
+                    SPLIT,
+                    SCHEME,
+                    "params:particle_classification.promotion.metric",
+                ],
+                outputs="aerosol_event_classifier_promotion_scores",
+                name="score_promotion_candidates",
+                tags=["training"],
+            ),
+            Node(
+                decide_promotion,
+                inputs=[
+                    "aerosol_event_classifier_challenger",
+                    "aerosol_event_classifier_incumbent",
+                    "aerosol_event_classifier_promotion_scores",
+                    "params:particle_classification.promotion",
+                ],
+                outputs=[
+                    "aerosol_event_classifier_promotion",
+                    "aerosol_event_classifier_promotion_report",
+                ],
+                name="promote_aerosol_event_classifier",
                 tags=["training"],
             ),
         ]
