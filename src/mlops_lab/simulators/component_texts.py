@@ -106,6 +106,11 @@ CLOSINGS = ("noted during inspection", "per technician", "as inspected", "on ins
 CONNECTORS = (" ", " ", ", ", ", ", " and ", "; ", " - ")
 
 
+def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
+    """One of ``options``, uniformly: the draw ``rng.choice(options)`` makes, 20x faster."""
+    return options[rng.integers(len(options))]
+
+
 def _tokens(text: str) -> int:
     return len(normalise_text(text).split())
 
@@ -116,26 +121,26 @@ def _compose(
     """One document stating the three facts, optional pieces dropped to fit the budget."""
     cond_word = "brand new" if condition == "new" and rng.random() < 0.15 else condition
     facts = [
-        rng.choice(YEAR_PHRASES).format(year),
-        rng.choice(CONDITION_PHRASES).format(cond_word),
+        _pick(rng, YEAR_PHRASES).format(year),
+        _pick(rng, CONDITION_PHRASES).format(cond_word),
     ]
-    noun = rng.choice(NOUNS) if rng.random() < 0.6 else ""
+    noun = _pick(rng, NOUNS) if rng.random() < 0.6 else ""
     material_as_adjective = rng.random() < (0.35 if noun else 0.15)
     if material_as_adjective:
         noun = f"{material} {noun or 'component'}"
     else:
-        facts.append(rng.choice(MATERIAL_PHRASES).format(material))
+        facts.append(_pick(rng, MATERIAL_PHRASES).format(material))
     facts = [facts[i] for i in rng.permutation(len(facts))]
-    subject = " ".join(filter(None, (rng.choice(DETERMINERS), noun))) if noun else ""
+    subject = " ".join(filter(None, (_pick(rng, DETERMINERS), noun))) if noun else ""
     # A subject usually opens the note, but "... steel bracket" also occurs.
     subject_last = bool(subject) and rng.random() < 0.15
-    opening = rng.choice(OPENINGS) if rng.random() < 0.2 else ""
-    closing = rng.choice(CLOSINGS) if rng.random() < 0.2 else ""
+    opening = _pick(rng, OPENINGS) if rng.random() < 0.2 else ""
+    closing = _pick(rng, CLOSINGS) if rng.random() < 0.2 else ""
 
     while True:
         body = facts[0]
         for fact in facts[1:]:
-            body += rng.choice(CONNECTORS) + fact
+            body += _pick(rng, CONNECTORS) + fact
         pieces = [body, subject] if subject_last else [subject, body]
         text = " ".join(filter(None, [opening, *pieces, closing]))
         if _tokens(text) <= max_tokens:
