@@ -1,4 +1,4 @@
-"""Vectoriser, GloVe loading and the packaged pyfunc model."""
+"""Vectoriser, GloVe loading, the packaged pyfunc model and its registration."""
 
 from __future__ import annotations
 
@@ -7,15 +7,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from tests.components.small_model import trained_network, trained_package
 
 from mlops_lab.components.model import ComponentComplianceModel
 from mlops_lab.components.text import rejection_reason
-from mlops_lab.components.vectoriser import (
-    build_classifier,
-    fit_vocabulary,
-    load_glove_matrix,
-    vectorise_texts,
-)
+from mlops_lab.components.vectoriser import fit_vocabulary, load_glove_matrix, vectorise_texts
+from mlops_lab.registry import RegisteredModelDataset
+from mlops_lab.simulators.component_texts import generate_component_texts
 
 TRAIN = ["made of steel in good condition 2001", "plastic part made in 1980", "iron part 1999"]
 
@@ -82,20 +80,55 @@ def test_rejection_reasons(value, reason):
 
 @pytest.fixture(scope="module")
 def package() -> ComponentComplianceModel:
-    vocabulary = fit_vocabulary(TRAIN, max_tokens=100)
-    network = build_classifier(len(vocabulary), 15, 4, 4, 0.0, 0.0, 0.01)
-    return ComponentComplianceModel(network, vocabulary, sequence_length=15, threshold=0.5)
+    return trained_package()
 
 
-def test_package_normalises_raw_text_and_returns_probability_and_label(package):
-    raw = pd.DataFrame({"text": ["MADE OF STEEL, in good condition (2001).", "iron part 1999"]})
-    out = package.predict(None, raw)
+def test_the_vectoriser_is_a_layer_of_the_model_built_from_the_training_vocabulary():
+    model, _ = trained_network()
+    vectoriser = model.get_layer("vectoriser")
+    assert vectoriser.get_vocabulary()[:2] == ["", "[UNK]"]
+    assert model.inputs[0].dtype == "string"
+    tokens = vectoriser(np.asarray(["steel part zircon"], dtype=object)).numpy()
+    vocabulary = vectoriser.get_vocabulary()
+    assert tokens[0, :3].tolist() == [vocabulary.index("steel"), vocabulary.index("part"), 1]
+
+
+def test_the_lstm_keeps_the_conditions_for_cudnn():
+    model, _ = trained_network()
+    lstm = model.get_layer("component_compliance_network").get_layer("lstm")
+    assert lstm.recurrent_dropout == 0
+    assert lstm.activation.__name__ == "tanh"
+    assert lstm.recurrent_activation.__name__ == "sigmoid"
+    assert not lstm.unroll and lstm.use_bias
+
+
+def test_package_classifies_new_raw_texts_correctly(package):
+    new = generate_component_texts(400, seed=99)  # raw: casing and punctuation left in
+    out = package.predict(None, new[["text"]])
     assert list(out.columns) == ["probability", "label"]
-    assert out["probability"].between(0, 1).all()
     assert (out["label"] == (out["probability"] >= 0.5)).all()
-    same = package.predict(None, ["made of steel in good condition 2001", "iron part 1999"])
+    assert (out["label"].to_numpy() == new["label"].to_numpy()).mean() >= 0.95
+    clear = package.predict(
+        None, ["Plastic bumper made in 1970, poor condition.", "steel part 2015 new condition"]
+    )
+    assert clear["label"].tolist() == [1, 0]
+    assert clear["probability"].iloc[0] > 0.9 > 0.1 > clear["probability"].iloc[1]
+
+
+def test_package_normalises_raw_text_as_training_did(package):
+    raw = ["MADE OF STEEL, in good condition (2001).", "Iron part; 1999!"]
+    normalised = ["made of steel in good condition 2001", "iron part 1999"]
+    out = package.predict(None, pd.DataFrame({"text": raw}))
+    same = package.predict(None, normalised)
     np.testing.assert_allclose(out["probability"], same["probability"], rtol=1e-6)
     assert len(package.predict(None, [{"text": "iron part 1999"}])) == 1
+    assert package.predict(None, []).empty
+
+
+def test_signature_is_a_text_column_in_probability_and_label_out(package):
+    signature = package.signature()
+    assert signature.inputs.input_names() == ["text"]
+    assert signature.outputs.input_names() == ["probability", "label"]
 
 
 def test_package_refuses_bad_input_with_rows_named(package):
@@ -108,22 +141,29 @@ def test_package_refuses_bad_input_with_rows_named(package):
 
 
 @pytest.mark.slow
-def test_saved_model_loads_and_predicts_without_the_project_code(package, tmp_path: Path):
-    import subprocess
-    import sys
-
+def test_registered_version_ships_its_code_only_and_predicts_as_in_memory(
+    package, mlflow_sqlite: str, tmp_path: Path
+):
     import mlflow
 
-    path = tmp_path / "component-compliance"
-    mlflow.pyfunc.save_model(path, python_model=package, pip_requirements=["mlflow"])
-    script = (
-        "import sys; sys.modules['mlops_lab'] = None  # the project is not importable\n"
-        "import mlflow, pandas as pd\n"
-        f"model = mlflow.pyfunc.load_model({str(path)!r})\n"
-        "print(model.predict(pd.DataFrame({'text': ['Iron part, 1999']}))['label'].tolist())\n"
+    RegisteredModelDataset(model_name="component-compliance").save(package)
+    loaded = RegisteredModelDataset(
+        model_name="component-compliance", reference="challenger"
+    ).load()
+    assert (loaded.version, loaded.aliases) == ("1", ("challenger",))
+    texts = pd.DataFrame({"text": ["Iron part, 1999", "steel part 2015 new condition"]})
+    pd.testing.assert_frame_equal(loaded.predict(texts), package.predict(None, texts))
+
+    folder = Path(
+        mlflow.artifacts.download_artifacts(f"runs:/{loaded.run_id}/model", dst_path=str(tmp_path))
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, timeout=300, check=False
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.strip().splitlines()[-1] in ("[0]", "[1]")
+    shipped = {
+        path.relative_to(folder / "code").as_posix()
+        for path in (folder / "code").rglob("*.py")
+        if path.name != "__init__.py"
+    }
+    assert shipped == {"mlops_lab/components/model.py", "mlops_lab/components/text.py"}
+    requirements = (folder / "requirements.txt").read_text().split()
+    names = {line.split("==")[0].lower() for line in requirements}
+    assert {"mlflow", "keras", "tensorflow", "pandas"} <= names
+    assert all("==" in line for line in requirements)

@@ -1,31 +1,27 @@
 """The registered model: raw text in, probability of non-compliance and label out.
 
-One MLflow pyfunc packages the three fitted pieces a prediction needs: the text
-normalisation, the vocabulary (the vectoriser) and the Keras network. The Keras model is
-kept as an attribute; Keras 3 pickles models through its own ``.keras`` format.
+One MLflow pyfunc packages what a prediction needs: the text normalisation and the Keras
+model, whose first layer is the vectoriser built once from the training vocabulary
+(:func:`mlops_lab.components.vectoriser.text_classifier`). The Keras model is kept as an
+attribute; Keras 3 pickles models through its own ``.keras`` format, vocabulary included.
 
-MLflow pickles the model with cloudpickle. This package is registered to be pickled *by
-value*, so the registered model carries its own code (this class, the normalisation and
-the vectoriser) and loads wherever TensorFlow, pandas and MLflow are installed, without
-``mlops_lab`` and without MLflow having to infer code paths (a slow subprocess).
+:class:`mlops_lab.registry.RegisteredModelDataset` registers it as ``component-compliance``:
+signature and input example come from :meth:`ComponentComplianceModel.signature` and
+``input_example``, and the artifact ships only the project modules this module imports
+(this module and :mod:`mlops_lab.components.text`).
 """
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Sequence
-
-import cloudpickle
 import mlflow.pyfunc
 import numpy as np
 import pandas as pd
+from mlflow.models import ModelSignature, infer_signature
 
 from mlops_lab.components.text import normalise_text, rejection_reason
-from mlops_lab.components.vectoriser import vectorise_texts
 
 TEXT_COLUMN = "text"
-
-cloudpickle.register_pickle_by_value(sys.modules[__package__])
+PREDICT_BATCH_SIZE = 1024
 
 
 class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
@@ -35,21 +31,29 @@ class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
     and returns a DataFrame with ``probability`` (of non-compliance) and ``label``. Bad
     values (not text, empty, too long) raise one ``ValueError`` naming the rows; the
     ``classify_components`` pipeline screens rows first so batches never fail midway.
+
+    Args:
+        keras_model: Normalised text in (a batch of strings), probability out.
+        input_example: Raw texts (a ``text`` column) logged with the model.
+        threshold: Probability from which the label is 1.
+        max_chars: Longest raw text accepted.
     """
 
     def __init__(
         self,
         keras_model,
-        vocabulary: Sequence[str],
-        sequence_length: int,
+        input_example: pd.DataFrame,
         threshold: float = 0.5,
         max_chars: int = 500,
     ) -> None:
         self.keras_model = keras_model
-        self.vocabulary = [str(word) for word in vocabulary]
-        self.sequence_length = int(sequence_length)
+        self.input_example = pd.DataFrame({TEXT_COLUMN: input_example[TEXT_COLUMN].tolist()})
         self.threshold = float(threshold)
         self.max_chars = int(max_chars)
+
+    def signature(self) -> ModelSignature:
+        """A ``text`` column in; ``probability`` and ``label`` out (from the input example)."""
+        return infer_signature(self.input_example, self.classify(self.input_example))
 
     @staticmethod
     def _texts(model_input) -> list:
@@ -65,7 +69,7 @@ class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
             return [values] if isinstance(values, str) else list(values)
         if isinstance(model_input, list | tuple) and all(
             isinstance(record, dict) for record in model_input
-        ):  # records, e.g. [{"text": "..."}] (the registered input example)
+        ):  # records, e.g. [{"text": "..."}]
             return [record.get(TEXT_COLUMN) for record in model_input]
         if isinstance(model_input, pd.Series | np.ndarray | list | tuple):
             return list(model_input)
@@ -76,7 +80,7 @@ class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
             f"strings, got {type(model_input).__name__}."
         )
 
-    def predict(self, context, model_input, params=None) -> pd.DataFrame:
+    def classify(self, model_input) -> pd.DataFrame:
         """Probability of non-compliance and the label at ``threshold``, one row per text."""
         texts = self._texts(model_input)
         problems = {
@@ -92,14 +96,20 @@ class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
                 f"{self.max_chars} characters."
             )
         if not texts:
-            return pd.DataFrame({"probability": pd.Series(dtype="float64"), "label": []})
-        tokens = vectorise_texts(
-            [normalise_text(text) for text in texts], self.vocabulary, self.sequence_length
-        )
-        probability = self.keras_model.predict(tokens, batch_size=1024, verbose=0).ravel()
+            return pd.DataFrame(
+                {"probability": pd.Series(dtype="float64"), "label": pd.Series(dtype="int64")}
+            )
+        normalised = np.asarray([normalise_text(text) for text in texts], dtype=object)
+        probability = self.keras_model.predict(
+            normalised, batch_size=PREDICT_BATCH_SIZE, verbose=0
+        ).ravel()
         return pd.DataFrame(
             {
                 "probability": probability.astype("float64"),
                 "label": (probability >= self.threshold).astype("int64"),
             }
         )
+
+    def predict(self, context, model_input, params: dict | None = None) -> pd.DataFrame:
+        """MLflow entry point: :meth:`classify`."""
+        return self.classify(model_input)

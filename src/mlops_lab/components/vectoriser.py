@@ -1,10 +1,12 @@
 """Text to integer sequences, and the classifier that reads them.
 
-The vocabulary is fitted on the training split only and saved as a plain list of words
-(index 0 = padding ``""``, index 1 = out-of-vocabulary ``"[UNK]"``), so training, evaluation
-and the registered model all rebuild the same Keras ``TextVectorization`` from it. Texts are
-normalised before they get here (:func:`mlops_lab.components.text.normalise_text`), so the
-layer only splits on whitespace.
+The vocabulary is fitted on the training split only and kept as a plain list of words
+(index 0 = padding ``""``, index 1 = out-of-vocabulary ``"[UNK]"``). One Keras
+``TextVectorization`` layer is built from it (:func:`text_vectoriser`): training
+vectorises the splits with it once, and the same layer is the first layer of the model
+that is registered (:func:`text_classifier`), so a prediction never rebuilds it. Texts
+are normalised before they get here (:func:`mlops_lab.components.text.normalise_text`),
+so the layer only splits on whitespace.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ logger = logging.getLogger(__name__)
 
 PADDING_TOKEN = ""
 OOV_TOKEN = "[UNK]"
+TEXT_INPUT = "text"
 
 
 def _text_vectorization(**kwargs) -> keras.layers.TextVectorization:
@@ -33,19 +36,32 @@ def fit_vocabulary(texts: Sequence[str], max_tokens: int) -> list[str]:
     return [str(word) for word in layer.get_vocabulary()]
 
 
-def vectorise_texts(
-    texts: Sequence[str], vocabulary: Sequence[str], sequence_length: int
-) -> np.ndarray:
-    """Integer sequences of length ``sequence_length`` (padded or truncated at the end).
+def text_vectoriser(
+    vocabulary: Sequence[str], sequence_length: int
+) -> keras.layers.TextVectorization:
+    """The layer that turns normalised texts into ``sequence_length`` word indices.
 
-    Words not in ``vocabulary`` map to index 1 (``[UNK]``).
+    Sequences are padded or truncated at the end; words not in ``vocabulary`` map to
+    index 1 (``[UNK]``).
+
+    Raises:
+        ValueError: when ``vocabulary`` does not start with the padding and OOV tokens.
     """
     if list(vocabulary[:2]) != [PADDING_TOKEN, OOV_TOKEN]:
         raise ValueError(
             f"vocabulary must start with the padding and OOV tokens {[PADDING_TOKEN, OOV_TOKEN]}, "
             f"got {list(vocabulary[:2])}."
         )
-    layer = _text_vectorization(output_sequence_length=sequence_length, vocabulary=list(vocabulary))
+    return _text_vectorization(
+        output_sequence_length=sequence_length, vocabulary=list(vocabulary), name="vectoriser"
+    )
+
+
+def vectorise_texts(
+    texts: Sequence[str], vocabulary: Sequence[str], sequence_length: int
+) -> np.ndarray:
+    """Integer sequences of length ``sequence_length`` (see :func:`text_vectoriser`)."""
+    layer = text_vectoriser(vocabulary, sequence_length)
     return layer(np.asarray(list(texts), dtype=object)).numpy()
 
 
@@ -105,19 +121,23 @@ def build_classifier(
     embedding_dim: int,
     lstm_units: int,
     dropout: float,
-    recurrent_dropout: float,
     learning_rate: float,
     embedding_matrix: np.ndarray | None = None,
     embedding_trainable: bool = True,
 ) -> keras.Model:
-    """The lab's network: Embedding -> LSTM -> Dense(1, sigmoid), compiled with Adam."""
+    """The lab's network on word indices: Embedding -> LSTM -> Dense(1, sigmoid), Adam.
+
+    The LSTM keeps Keras' defaults (tanh / sigmoid activations, no recurrent dropout,
+    ``unroll=False``), the conditions under which Keras runs it as one fused cuDNN kernel
+    on a GPU; ``dropout`` applies to the LSTM's inputs only.
+    """
     if embedding_matrix is not None:
         initializer = keras.initializers.Constant(embedding_matrix)
     else:
         initializer = "uniform"
     model = keras.Sequential(
         [
-            keras.Input(shape=(sequence_length,), dtype="int32", name="tokens"),
+            keras.Input(shape=(sequence_length,), dtype="int64", name="tokens"),
             keras.layers.Embedding(
                 vocabulary_size,
                 embedding_dim,
@@ -125,12 +145,10 @@ def build_classifier(
                 trainable=embedding_trainable,
                 name="embedding",
             ),
-            keras.layers.LSTM(
-                lstm_units, dropout=dropout, recurrent_dropout=recurrent_dropout, name="lstm"
-            ),
+            keras.layers.LSTM(lstm_units, dropout=dropout, name="lstm"),
             keras.layers.Dense(1, activation="sigmoid", name="non_compliant_probability"),
         ],
-        name="component_compliance",
+        name="component_compliance_network",
     )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
@@ -138,3 +156,15 @@ def build_classifier(
         metrics=["accuracy"],
     )
     return model
+
+
+def text_classifier(
+    vectoriser: keras.layers.TextVectorization, network: keras.Model
+) -> keras.Model:
+    """Normalised text in, probability of non-compliance out: vectoriser + network.
+
+    This is the Keras model that is saved and registered; its input is a batch of
+    strings (``shape=()``, dtype ``string``).
+    """
+    text = keras.Input(shape=(), dtype="string", name=TEXT_INPUT)
+    return keras.Model(text, network(vectoriser(text)), name="component_compliance")

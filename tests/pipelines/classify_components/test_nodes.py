@@ -8,10 +8,8 @@ import pytest
 from mlops_lab.pipelines.classify_components.nodes import classify_component_texts
 from mlops_lab.validation import InputValidationError
 
-SOURCE = "data/01_raw/components/texts_to_classify.csv"
 
-
-def test_good_rows_are_classified_and_bad_rows_get_a_reason(pyfunc_model):
+def test_good_rows_are_classified_and_bad_rows_get_a_reason(registered_model):
     raw = pd.DataFrame(
         {
             "text": [
@@ -26,7 +24,7 @@ def test_good_rows_are_classified_and_bad_rows_get_a_reason(pyfunc_model):
             "ticket": range(7),
         }
     )
-    out = classify_component_texts(raw, pyfunc_model, max_chars=60, source=SOURCE)
+    out = classify_component_texts(raw, registered_model, max_chars=60)
     assert out["row"].tolist() == list(range(7))
     assert out["rejection_reason"].tolist() == [
         None,
@@ -38,19 +36,25 @@ def test_good_rows_are_classified_and_bad_rows_get_a_reason(pyfunc_model):
         None,
     ]
     accepted = out["rejection_reason"].isna()
-    assert out.loc[accepted, "probability"].between(0, 1).all()
+    # Steel, good, 2001 is compliant; iron is not (the rule), and the model knows it.
+    assert out.loc[accepted, "label"].astype(int).tolist() == [0, 1]
     assert out.loc[~accepted, "probability"].isna().all()
     assert out.loc[~accepted, "label"].isna().all()
-    expected = (out.loc[accepted, "probability"] >= 0.5).astype(int).tolist()
-    assert out.loc[accepted, "label"].astype(int).tolist() == expected
+    assert (out["model_name"] == "component-compliance").all()
+    assert (out["model_version"] == "7").all()
 
 
-def test_a_batch_of_only_bad_rows_does_not_call_the_model():
-    raw = pd.DataFrame({"text": ["", "   "]})
-    out = classify_component_texts(raw, model=None, max_chars=60, source=SOURCE)
+def test_a_batch_of_only_bad_rows_does_not_call_the_model(registered_model):
+    class Unusable:
+        name, version = "component-compliance", "1"
+
+        def predict(self, model_input):
+            raise AssertionError("the model must not be called")
+
+    out = classify_component_texts(pd.DataFrame({"text": ["", "   "]}), Unusable(), max_chars=60)
     assert out["rejection_reason"].tolist() == ["empty text", "empty text"]
 
 
-def test_a_file_without_a_text_column_is_one_clear_error(pyfunc_model):
-    with pytest.raises(InputValidationError, match=r"texts_to_classify.csv: missing column"):
-        classify_component_texts(pd.DataFrame({"description": ["steel"]}), pyfunc_model, 60, SOURCE)
+def test_a_file_without_a_text_column_is_one_clear_error(registered_model):
+    with pytest.raises(InputValidationError, match=r"texts to classify: missing column"):
+        classify_component_texts(pd.DataFrame({"description": ["steel"]}), registered_model, 60)

@@ -1,119 +1,147 @@
-"""``component_compliance`` as a pipeline: in-memory slice, and a tracked Kedro session."""
+"""``component_compliance`` as a pipeline: a slice on a real registry, and tracked sessions."""
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
-import mlflow
 import pandas as pd
 import pytest
+import yaml
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from mlflow import MlflowClient
+from tests.components.small_model import MODEL, TRAINING, generated_texts
 from tests.kedro_helpers import KeptMemoryDataset, latest_version
 
-from mlops_lab.components.model import ComponentComplianceModel
-from mlops_lab.components.text import normalise_text
 from mlops_lab.pipelines.component_compliance import create_pipeline
-from mlops_lab.simulators.component_texts import generate_component_texts
+from mlops_lab.registry import ChampionAliasDataset, RegisteredModelDataset
 
+MODEL_NAME = "component-compliance"
+ROOT = Path(__file__).resolve().parents[3]
 PARAMS = {
     "max_tokens": 1000,
     "sequence_length": 15,
-    "model": {
-        "embedding_dim": 8,
-        "embedding_trainable": True,
-        "lstm_units": 8,
-        "dropout": 0.2,
-        "recurrent_dropout": 0.2,
-    },
-    "training": {"learning_rate": 0.01, "epochs": 1, "batch_size": 64, "verbose": 0},
+    "model": MODEL,
+    "training": TRAINING,
     "embeddings_path": None,
     "seed": 1,
     "threshold": 0.5,
     "max_chars": 500,
+    "input_example": ["Iron part, made in 1999."],
+    "promotion": yaml.safe_load(
+        (ROOT / "conf/base/parameters_component_compliance.yml").read_text()
+    )["component_compliance"]["promotion"],
 }
+# A deliberately worse training: one epoch at a learning rate too small to learn anything.
+WORSE_TRAINING = {**TRAINING, "learning_rate": 1e-6, "max_epochs": 1}
 
 
-def _texts(n: int, seed: int) -> pd.DataFrame:
-    raw = generate_component_texts(n, seed=seed)
-    return raw.assign(text=raw["text"].map(normalise_text))
-
-
-@pytest.mark.slow
-def test_pipeline_on_an_in_memory_catalog():
-    params = {f"params:component_compliance.{k}": MemoryDataset(v) for k, v in PARAMS.items()}
-    params["params:component_compliance.training.learning_rate"] = MemoryDataset(0.01)
+def _catalog(params: dict, splits: dict[str, pd.DataFrame]) -> DataCatalog:
     pipe = create_pipeline()
-    catalog = DataCatalog(
-        {
-            "component_texts_train": MemoryDataset(_texts(400, 1)),
-            "component_texts_validation": MemoryDataset(_texts(100, 2)),
-            "component_texts_test": MemoryDataset(_texts(100, 3)),
-            **params,
-        }
-        | {name: KeptMemoryDataset() for name in pipe.all_outputs()}
+    registered = {
+        "component_compliance_challenger": RegisteredModelDataset(MODEL_NAME, "challenger"),
+        "component_compliance_incumbent": RegisteredModelDataset(
+            MODEL_NAME, "champion", missing_ok=True
+        ),
+        "component_compliance_promotion": ChampionAliasDataset(MODEL_NAME),
+    }
+    return DataCatalog(
+        {f"params:component_compliance.{k}": MemoryDataset(v) for k, v in params.items()}
+        | {f"component_texts_{name}": MemoryDataset(frame) for name, frame in splits.items()}
+        | {name: KeptMemoryDataset() for name in pipe.all_outputs() - set(registered)}
+        | registered
     )
-    SequentialRunner().run(pipe, catalog)
-    assert isinstance(catalog.load("component_compliance_pyfunc"), ComponentComplianceModel)
-    assert len(catalog.load("component_test_predictions")) == 100
-    assert catalog.load("component_learning_rate") == 0.01
-    assert set(catalog.load("component_eval_metrics")) == {"eval_loss", "eval_accuracy"}
-    slices = catalog.load("component_slice_accuracy")
-    assert slices.set_index("slice").loc["all", "n"] == 100
-    assert catalog.load("component_compliance_run")["run_id"] is None  # no MLflow run here
 
 
 @pytest.mark.slow
-def test_session_tracks_metrics_artifacts_and_registers_a_version_per_run(kedro_project: Path):
+def test_slice_promotes_the_first_version_and_not_a_worse_second_one(mlflow_sqlite: str):
+    splits = {
+        "train": generated_texts(1200, seed=11),
+        "validation": generated_texts(300, seed=12),
+        "test": generated_texts(300, seed=13),
+    }
+    first = _catalog(PARAMS, splits)
+    SequentialRunner().run(create_pipeline(), first)
+    report = first.load("component_compliance_promotion_report")
+    assert report["promoted"] is True
+    assert report["reason"] == "no champion yet: the challenger becomes it"
+    assert report["challenger"]["score"] == first.load("component_test_metrics")["accuracy"]
+    assert report["challenger"]["score"] >= 0.95
+    client = MlflowClient()
+    assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == "1"
+
+    worse = copy.deepcopy(PARAMS) | {"training": WORSE_TRAINING}
+    second = _catalog(worse, splits)
+    SequentialRunner().run(create_pipeline(), second)
+    report = second.load("component_compliance_promotion_report")
+    scores = second.load("component_compliance_promotion_scores")
+    assert report["promoted"] is False
+    assert scores["champion"] == first.load("component_compliance_promotion_scores")["challenger"]
+    assert scores["challenger"] < scores["champion"]
+    assert "challenger v2 components.test.accuracy=" in report["reason"]
+    assert "worse than champion v1" in report["reason"]
+    assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == "1"
+    assert str(client.get_model_version_by_alias(MODEL_NAME, "challenger").version) == "2"
+    tags = client.get_model_version(MODEL_NAME, "2").tags
+    assert tags["promotion.decision"] == "kept_challenger"
+    assert "worse than champion v1" in tags["promotion.reason"]
+    assert float(tags["metric.components.test.accuracy"]) == pytest.approx(scores["challenger"])
+
+
+@pytest.mark.slow
+def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Path):
     for name in ("component_simulation", "component_data", "component_compliance"):
         with KedroSession.create(project_path=kedro_project, env="test") as session:
-            session.run(pipeline_name=name)
+            session.run(pipeline_names=[name])
 
-    # The project's store (conf/base/mlflow.yml: sqlite:///mlruns.db, relative to the project).
-    # Absolute here: MLflow caches stores by URI, so a relative URI could reach the store of
-    # an earlier test's project in the same process.
+    # The project's store (sqlite:///mlruns.db, relative to the project). Absolute here:
+    # MLflow caches stores by URI, so a relative URI could reach an earlier test's store.
     uri = f"sqlite:///{kedro_project / 'mlruns.db'}"
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
     experiment = client.get_experiment_by_name("Car-Parts-Compliance-Classifier")
     (run,) = client.search_runs([experiment.experiment_id])
     metrics = run.data.metrics
-    expected = {"lr", "loss", "accuracy", "val_loss", "val_accuracy", "eval_loss", "eval_accuracy"}
-    assert expected <= set(metrics)
-    assert {"test_f1_non_compliant", "slice_accuracy_year_1994", "slice_accuracy_year_1995"} <= (
-        set(metrics)
-    )
-    assert metrics["lr"] == 0.005  # conf/test/parameters_component_compliance.yml
-    assert len(client.get_metric_history(run.info.run_id, "val_accuracy")) == 1  # one epoch
+    assert {
+        "components.epoch.loss",
+        "components.validation.accuracy",
+        "components.test.accuracy",
+        "components.test.f1_non_compliant",
+        "components.test.slice.year_1994.accuracy",
+        "components.test.slice.year_1995.accuracy",
+    } <= set(metrics)
+    assert all(key.startswith("components.") for key in metrics), sorted(metrics)
+    history = client.get_metric_history(run.info.run_id, "components.validation.loss")
+    assert [m.step for m in history] == list(range(1, len(history) + 1))
+    assert len(history) <= 2  # conf/test: at most two epochs
+    assert run.data.params["component_compliance.training.learning_rate"] == "0.01"
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
     assert {"training_results.png", "training_history.json", "confusion_matrix.png"} <= artifacts
 
-    (version,) = client.search_model_versions("name = 'component-compliance'")
+    (version,) = client.search_model_versions(f"name = '{MODEL_NAME}'")
     assert version.run_id == run.info.run_id
-    mlflow.set_tracking_uri(uri)
-    mlflow.set_registry_uri(uri)
-    model_uri = f"models:/component-compliance/{version.version}"
-    info = mlflow.models.get_model_info(model_uri)
-    assert info.signature.inputs.input_names() == ["text"]
-    assert info.signature.outputs.input_names() == ["probability", "label"]
-    loaded = mlflow.pyfunc.load_model(model_uri)
-    out = loaded.predict(pd.DataFrame({"text": ["IRON bracket, made in 1980!", "steel part"]}))
-    assert list(out.columns) == ["probability", "label"]
-    assert out["probability"].between(0, 1).all()
-
+    aliases = client.get_model_version(MODEL_NAME, version.version).aliases
+    assert set(aliases) == {"challenger", "champion"}
     reporting = kedro_project / "data/08_reporting/components"
-    location = json.loads(latest_version(reporting / "mlflow_run.json").read_text())
-    assert location["run_id"] == run.info.run_id
-    assert location["registered_models"] == [{"name": "component-compliance", "version": 1}]
+    report = json.loads(latest_version(reporting / "promotion.json").read_text())
+    assert report["promoted"] is True
+    assert report["challenger"]["run_id"] == run.info.run_id
+    assert report["challenger"]["score"] == metrics["components.test.accuracy"]
     misclassified = pd.read_csv(latest_version(reporting / "misclassified_test_texts.csv"))
     assert {"text", "label", "probability", "true_label_reason"} <= set(misclassified.columns)
 
-    with KedroSession.create(project_path=kedro_project, env="test") as session:
-        session.run(
-            pipeline_name="component_compliance",
-            node_names=["package_compliance_model", "log_tracking_location"],
-        )
-    versions = client.search_model_versions("name = 'component-compliance'")
-    assert sorted(int(v.version) for v in versions) == [1, 2]
+    worse = {"component_compliance": {"training": {"learning_rate": 1e-6, "max_epochs": 1}}}
+    with KedroSession.create(
+        project_path=kedro_project, env="test", runtime_params=worse
+    ) as session:
+        session.run(pipeline_names=["component_compliance"])
+    client = MlflowClient(tracking_uri=uri, registry_uri=uri)
+    assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == "1"
+    second = client.get_model_version(MODEL_NAME, "2")
+    assert second.aliases == ["challenger"]
+    assert second.tags["promotion.decision"] == "kept_challenger"
+    report = json.loads(latest_version(reporting / "promotion.json").read_text())
+    assert report["promoted"] is False
+    assert "worse than champion v1" in report["reason"]

@@ -15,13 +15,12 @@ from mlops_lab.pipelines.component_data.nodes import (
 from mlops_lab.simulators.component_texts import generate_component_texts
 from mlops_lab.validation import InputValidationError
 
-SOURCE = "data/01_raw/components/component_texts.csv"
 FRACTIONS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 
 
 def test_valid_file_passes_and_extra_columns_are_dropped():
     raw = pd.DataFrame({"text": ["Steel part, 2001, good"], "label": ["0"], "note": ["x"]})
-    validated = validate_component_texts(raw, SOURCE)
+    validated = validate_component_texts(raw)
     assert list(validated.columns) == ["text", "label"]
     assert validated["label"].tolist() == [0]
 
@@ -51,10 +50,10 @@ def test_valid_file_passes_and_extra_columns_are_dropped():
     ],
     ids=["empty-text", "missing-text", "label-2", "label-word", "no-label-column", "no-rows"],
 )
-def test_bad_input_raises_one_clear_error_naming_file_column_and_row(raw, expected):
+def test_bad_input_raises_one_clear_error_naming_column_and_row(raw, expected):
     with pytest.raises(InputValidationError, match=expected) as error:
-        validate_component_texts(raw, SOURCE)
-    assert SOURCE in str(error.value)
+        validate_component_texts(raw)
+    assert str(error.value).startswith("component texts (text, label)")
 
 
 def test_normalisation_does_not_touch_the_input():

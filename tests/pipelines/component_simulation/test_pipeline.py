@@ -40,7 +40,7 @@ def test_pipeline_writes_the_raw_texts_to_the_catalog():
 @pytest.mark.slow
 def test_session_writes_the_raw_csv_with_the_test_size(kedro_project: Path):
     with KedroSession.create(project_path=kedro_project, env="test") as session:
-        session.run(pipeline_name="component_simulation")
+        session.run(pipeline_names=["component_simulation"])
     raw = pd.read_csv(
         kedro_project / "data/01_raw/components/component_texts.csv", keep_default_na=False
     )

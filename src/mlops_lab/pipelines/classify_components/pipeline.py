@@ -1,21 +1,20 @@
-"""Pipeline ``classify_components``: raw texts -> probability and label (on demand)."""
+"""``classify_components``: raw texts -> probability and label with ``@champion`` (on demand)."""
 
-from kedro.pipeline import Pipeline, node, pipeline
+from kedro.pipeline import Node, Pipeline
 
-from .nodes import classify_component_texts
+from mlops_lab.pipelines.classify_components import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """One inference node reading the registered model."""
-    return pipeline(
+    """One inference node reading the registered champion (or the version asked for)."""
+    return Pipeline(
         [
-            node(
-                classify_component_texts,
+            Node(
+                nodes.classify_component_texts,
                 inputs=[
                     "component_texts_to_classify",
-                    "component_compliance_registered_model",
+                    "component_compliance_champion",
                     "params:classify_components.max_chars",
-                    "params:classify_components.raw_source",
                 ],
                 outputs="component_compliance_predictions",
                 name="classify_component_texts",

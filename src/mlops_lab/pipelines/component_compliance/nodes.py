@@ -7,36 +7,51 @@ import time
 from typing import Any
 
 import keras
-import mlflow
+import numpy as np
 import pandas as pd
+import tensorflow as tf
 from matplotlib.figure import Figure
+from sklearn.metrics import log_loss
 
-from mlops_lab.components.model import ComponentComplianceModel
-from mlops_lab.components.rule import CONDITIONS, MATERIALS, read_attributes, violation_reasons
+from mlops_lab.components.model import TEXT_COLUMN, ComponentComplianceModel
+from mlops_lab.components.rule import (
+    CONDITIONS,
+    MATERIALS,
+    YEAR_LIMIT,
+    read_attributes,
+    violation_reasons,
+)
 from mlops_lab.components.vectoriser import (
     OOV_TOKEN,
     build_classifier,
     fit_vocabulary,
     load_glove_matrix,
-    vectorise_texts,
+    text_classifier,
+    text_vectoriser,
 )
+from mlops_lab.registry import RegisteredModel
 from mlops_lab.reporting.classification import (
     classification_metrics,
     confusion_matrix_figure,
     training_curves_figure,
 )
 from mlops_lab.seeding import set_global_seed
+from mlops_lab.tracking import metric_history, metric_key
 
 logger = logging.getLogger(__name__)
 
+PROBLEM = "components"
 CLASS_NAMES = ("compliant", "non_compliant")
 EPOCH_METRICS = ("loss", "accuracy", "val_loss", "val_accuracy")
-BOUNDARY_YEARS = (1994, 1995)
-
-
-def _as_mlflow_metrics(values: dict[str, float], step: int = 0) -> dict[str, dict[str, float]]:
-    """``{"name": value}`` to the format of kedro-mlflow's ``MlflowMetricsHistoryDataset``."""
-    return {name: {"value": float(value), "step": step} for name, value in values.items()}
+# Keras history key -> (stage, metric) of the project's metric names.
+EPOCH_METRIC_NAMES = {
+    "loss": ("epoch", "loss"),
+    "accuracy": ("epoch", "accuracy"),
+    "val_loss": ("validation", "loss"),
+    "val_accuracy": ("validation", "accuracy"),
+}
+# Test figures that travel with the registered version (promotion tags).
+PROMOTION_METRICS = ("accuracy", "macro_f1", "f1_non_compliant", "loss")
 
 
 def fit_text_vectoriser(train: pd.DataFrame, max_tokens: int) -> list[str]:
@@ -44,6 +59,16 @@ def fit_text_vectoriser(train: pd.DataFrame, max_tokens: int) -> list[str]:
     vocabulary = fit_vocabulary(train["text"], max_tokens=max_tokens)
     logger.info("Vocabulary of %d words fitted on %d training texts", len(vocabulary), len(train))
     return vocabulary
+
+
+def _token_dataset(
+    tokens: tf.Tensor, labels: np.ndarray, batch_size: int, shuffle_seed: int | None
+) -> tf.data.Dataset:
+    """Batches of (word indices, label); reshuffled each epoch when a seed is given."""
+    dataset = tf.data.Dataset.from_tensor_slices((tokens, labels.astype("float32")))
+    if shuffle_seed is not None:
+        dataset = dataset.shuffle(len(labels), seed=shuffle_seed, reshuffle_each_iteration=True)
+    return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
 def train_compliance_classifier(
@@ -55,21 +80,29 @@ def train_compliance_classifier(
     training_params: dict[str, Any],
     embeddings_path: str | None,
     seed: int,
-) -> tuple[keras.Model, dict[str, list[float]]]:
-    """Train Embedding -> LSTM -> Dense(sigmoid) on the training split.
+) -> tuple[keras.Model, dict[str, Any]]:
+    """Train Embedding -> LSTM -> Dense(sigmoid) until validation loss stops improving.
+
+    The vectoriser is built once from ``vocabulary``; each split is vectorised once and
+    fed through a shuffled, prefetched ``tf.data`` pipeline. Training stops when the
+    validation loss has not improved by ``early_stopping.min_delta`` for
+    ``early_stopping.patience`` epochs (at most ``max_epochs``), and the weights of the
+    best epoch are restored.
 
     Args:
         train, validation: normalised texts with ``label``.
         vocabulary: the fitted vocabulary.
         sequence_length: tokens read per text.
-        model_params: ``embedding_dim``, ``embedding_trainable``, ``lstm_units``,
-            ``dropout``, ``recurrent_dropout``.
-        training_params: ``learning_rate``, ``epochs``, ``batch_size``, ``verbose``.
+        model_params: ``embedding_dim``, ``embedding_trainable``, ``lstm_units``, ``dropout``.
+        training_params: ``learning_rate``, ``max_epochs``, ``batch_size``,
+            ``early_stopping`` (``patience``, ``min_delta``), ``verbose``.
         embeddings_path: optional GloVe text file; ``None`` trains the embedding.
-        seed: seeds Python, NumPy and TensorFlow.
+        seed: seeds Python, NumPy, TensorFlow and the shuffling.
 
     Returns:
-        The trained model and its per-epoch history (plain lists of floats).
+        The model on normalised text (vectoriser + network) and its history: per-epoch
+        ``loss, accuracy, val_loss, val_accuracy``, ``best_epoch`` (counted from 1),
+        ``epochs_run`` and ``train_seconds``.
     """
     set_global_seed(seed)
     matrix = None
@@ -77,87 +110,146 @@ def train_compliance_classifier(
         matrix = load_glove_matrix(
             embeddings_path, vocabulary, model_params["embedding_dim"], seed=seed
         )
-    model = build_classifier(
+    vectoriser = text_vectoriser(vocabulary, sequence_length)
+    network = build_classifier(
         vocabulary_size=len(vocabulary),
         sequence_length=sequence_length,
         learning_rate=training_params["learning_rate"],
         embedding_matrix=matrix,
         **model_params,
     )
-    x_train = vectorise_texts(train["text"], vocabulary, sequence_length)
-    x_validation = vectorise_texts(validation["text"], vocabulary, sequence_length)
+    batch_size = int(training_params["batch_size"])
+    train_batches = _token_dataset(
+        vectoriser(tf.constant(train["text"].to_numpy(dtype=object))),
+        train["label"].to_numpy(),
+        batch_size,
+        shuffle_seed=seed,
+    )
+    validation_batches = _token_dataset(
+        vectoriser(tf.constant(validation["text"].to_numpy(dtype=object))),
+        validation["label"].to_numpy(),
+        batch_size,
+        shuffle_seed=None,
+    )
+    stopping = training_params["early_stopping"]
+    early_stopping = keras.callbacks.EarlyStopping(
+        monitor="val_loss",
+        patience=int(stopping["patience"]),
+        min_delta=float(stopping["min_delta"]),
+        restore_best_weights=True,
+    )
     logger.info(
-        "Training on %d texts (validation %d) for %d epochs, batch %d",
-        len(x_train),
-        len(x_validation),
-        training_params["epochs"],
-        training_params["batch_size"],
+        "Training on %d texts (validation %d), batch %d, at most %d epochs",
+        len(train),
+        len(validation),
+        batch_size,
+        training_params["max_epochs"],
     )
     started = time.perf_counter()
-    history = model.fit(
-        x_train,
-        train["label"].to_numpy(),
-        validation_data=(x_validation, validation["label"].to_numpy()),
-        epochs=training_params["epochs"],
-        batch_size=training_params["batch_size"],
+    fitted = network.fit(
+        train_batches,
+        validation_data=validation_batches,
+        epochs=int(training_params["max_epochs"]),
+        callbacks=[early_stopping],
+        shuffle=False,  # the tf.data pipeline reshuffles every epoch
         verbose=training_params["verbose"],
-        shuffle=True,
     )
     seconds = time.perf_counter() - started
-    logger.info("Training took %.1f s", seconds)
-    record = {key: [float(v) for v in history.history[key]] for key in EPOCH_METRICS}
-    record["train_seconds"] = [round(seconds, 2)]
-    return model, record
+    record: dict[str, Any] = {key: [float(v) for v in fitted.history[key]] for key in EPOCH_METRICS}
+    record["best_epoch"] = int(early_stopping.best_epoch) + 1
+    record["epochs_run"] = len(record["loss"])
+    record["train_seconds"] = round(seconds, 2)
+    logger.info(
+        "Trained %d epochs in %.1f s; weights of epoch %d restored (val_loss %.3g)",
+        record["epochs_run"],
+        seconds,
+        record["best_epoch"],
+        record["val_loss"][record["best_epoch"] - 1],
+    )
+    return text_classifier(vectoriser, network), record
 
 
 def summarise_training(
-    history: dict[str, list[float]], learning_rate: float
-) -> tuple[Figure, dict[str, Any], float]:
-    """Training curves figure, per-epoch metrics for MLflow, and the learning rate."""
+    history: dict[str, Any],
+) -> tuple[Figure, dict[str, list[dict[str, float | int]]]]:
+    """Training curves figure and per-epoch MLflow metric histories (epochs from 1).
+
+    ``loss``/``accuracy`` become ``components.epoch.*``, ``val_loss``/``val_accuracy``
+    ``components.validation.*``.
+    """
     figure = training_curves_figure(
-        {key: history[key] for key in EPOCH_METRICS}, "Component compliance LSTM"
+        {key: history[key] for key in EPOCH_METRICS},
+        f"Component compliance LSTM (best epoch {history['best_epoch']})",
     )
     epoch_metrics = {
-        key: [{"value": value, "step": epoch} for epoch, value in enumerate(history[key])]
-        for key in EPOCH_METRICS
+        metric_key(PROBLEM, stage, name): metric_history(history[key])
+        for key, (stage, name) in EPOCH_METRIC_NAMES.items()
     }
-    return figure, epoch_metrics, float(learning_rate)
+    return figure, epoch_metrics
 
 
-def evaluate_compliance_classifier(
-    model: keras.Model,
-    test: pd.DataFrame,
-    vocabulary: list[str],
-    sequence_length: int,
-    threshold: float,
-) -> tuple[dict[str, Any], pd.DataFrame]:
-    """Loss and accuracy on the test split, and one prediction per test text.
+def package_compliance_model(
+    model: keras.Model, input_example: list[str], threshold: float, max_chars: int
+) -> tuple[ComponentComplianceModel, dict[str, Any]]:
+    """Normalisation and the Keras model as one pyfunc: raw text in, probability and label out.
 
     Returns:
-        ``eval_loss``/``eval_accuracy`` in MLflow metric format, and a table
-        ``text, label, probability, predicted``.
+        The pyfunc (registered by the catalog as ``@challenger``) and a small model card.
     """
-    x_test = vectorise_texts(test["text"], vocabulary, sequence_length)
-    loss, accuracy = model.evaluate(x_test, test["label"].to_numpy(), verbose=0)
-    probability = model.predict(x_test, batch_size=1024, verbose=0).ravel()
-    predictions = pd.DataFrame(
+    package = ComponentComplianceModel(
+        keras_model=model,
+        input_example=pd.DataFrame({TEXT_COLUMN: list(input_example)}),
+        threshold=threshold,
+        max_chars=max_chars,
+    )
+    vectoriser = model.get_layer("vectoriser")
+    card = {
+        "vocabulary_size": int(vectoriser.vocabulary_size()),
+        "oov_token": OOV_TOKEN,
+        "threshold": threshold,
+        "max_chars": max_chars,
+        "input": "DataFrame with a 'text' column (or a list of strings)",
+        "output": "DataFrame: probability (of non-compliance), label (1 = non-compliant)",
+        "parameters": int(model.count_params()),
+    }
+    return package, card
+
+
+def predict_test_texts(challenger: RegisteredModel, test: pd.DataFrame) -> pd.DataFrame:
+    """The registered challenger's prediction for every test text, through its pyfunc.
+
+    Returns:
+        ``text, label, probability, predicted``, one row per test text.
+    """
+    predictions = challenger.predict(test[[TEXT_COLUMN]])
+    logger.info("Predicted %d test texts with %s", len(test), challenger.reference)
+    return pd.DataFrame(
         {
-            "text": test["text"].to_numpy(),
+            TEXT_COLUMN: test[TEXT_COLUMN].to_numpy(),
             "label": test["label"].to_numpy(),
-            "probability": probability.astype("float64"),
-            "predicted": (probability >= threshold).astype("int64"),
+            "probability": predictions["probability"].to_numpy(),
+            "predicted": predictions["label"].to_numpy(),
         }
     )
-    logger.info("Test loss %.4f, accuracy %.4f on %d texts", loss, accuracy, len(test))
-    return _as_mlflow_metrics({"eval_loss": loss, "eval_accuracy": accuracy}), predictions
+
+
+def _test_metrics(predictions: pd.DataFrame) -> dict[str, float]:
+    """Accuracy, macro-F1, per-class precision/recall/F1 and log loss of ``predictions``."""
+    names = [CLASS_NAMES[i] for i in predictions["label"]]
+    predicted = [CLASS_NAMES[i] for i in predictions["predicted"]]
+    metrics = classification_metrics(names, predicted, CLASS_NAMES)
+    probability = predictions["probability"].clip(1e-7, 1 - 1e-7)
+    metrics["loss"] = float(log_loss(predictions["label"], probability, labels=[0, 1]))
+    return metrics
 
 
 def _slice_masks(facts: pd.DataFrame) -> dict[str, pd.Series]:
+    """The rule's boundaries: the years either side of the limit, each condition, material."""
     masks = {"all": pd.Series(True, index=facts.index)}
-    for year in BOUNDARY_YEARS:
+    for year in (YEAR_LIMIT - 1, YEAR_LIMIT):
         masks[f"year_{year}"] = facts["year"] == year
-    masks["year_before_1995"] = facts["year"] < 1995
-    masks["year_1995_or_later"] = facts["year"] >= 1995
+    masks[f"year_before_{YEAR_LIMIT}"] = facts["year"] < YEAR_LIMIT
+    masks[f"year_{YEAR_LIMIT}_or_later"] = facts["year"] >= YEAR_LIMIT
     for condition in CONDITIONS:
         masks[f"condition_{condition}"] = facts["condition"] == condition
     for material in MATERIALS:
@@ -166,10 +258,12 @@ def _slice_masks(facts: pd.DataFrame) -> dict[str, pd.Series]:
 
 
 def analyse_classification_errors(predictions: pd.DataFrame) -> dict[str, Any]:
-    """Precision/recall/F1, confusion matrix, accuracy per rule slice, misclassified texts.
+    """Loss, precision/recall/F1, confusion matrix, accuracy per rule slice, misclassified texts.
 
-    Slices follow the rule's boundaries: manufacture years 1994 and 1995, each condition,
-    each material. Each misclassified text carries the rule's reason for its true label.
+    Slices follow the rule's boundaries (:data:`mlops_lab.components.rule.YEAR_LIMIT`):
+    the years either side of the limit, each condition, each material. Each misclassified
+    text carries the rule's reason for its true label. MLflow names:
+    ``components.test.<metric>`` and ``components.test.slice.<slice>.accuracy``.
     """
     facts = pd.DataFrame([vars(read_attributes(text)) for text in predictions["text"]])
     facts.index = predictions.index
@@ -194,9 +288,9 @@ def analyse_classification_errors(predictions: pd.DataFrame) -> dict[str, Any]:
             )
         ]
     ).reset_index(drop=True)
+    metrics = _test_metrics(predictions)
     names = [CLASS_NAMES[i] for i in predictions["label"]]
     predicted = [CLASS_NAMES[i] for i in predictions["predicted"]]
-    metrics = classification_metrics(names, predicted, CLASS_NAMES)
     figure = confusion_matrix_figure(
         names, predicted, CLASS_NAMES, "Component compliance, test split"
     )
@@ -206,80 +300,55 @@ def analyse_classification_errors(predictions: pd.DataFrame) -> dict[str, Any]:
         len(misclassified),
         slices.sort_values("accuracy").iloc[0].to_dict(),
     )
-    slice_metrics = {
-        f"slice_accuracy_{row.slice}": row.accuracy for row in slices.itertuples() if row.n > 0
+    mlflow_metrics = {
+        metric_key(PROBLEM, "test", name): {"value": value, "step": 0}
+        for name, value in metrics.items()
+    } | {
+        metric_key(PROBLEM, "test", "slice", row.slice, "accuracy"): {
+            "value": row.accuracy,
+            "step": 0,
+        }
+        for row in slices.itertuples()
+        if row.n > 0
     }
     return {
         "metrics": metrics,
-        "mlflow_metrics": _as_mlflow_metrics(
-            {**{f"test_{k}": v for k, v in metrics.items()}, **slice_metrics}
-        ),
+        "mlflow_metrics": mlflow_metrics,
         "slices": slices,
         "misclassified": misclassified,
         "confusion_matrix": figure,
     }
 
 
-def package_compliance_model(
-    model: keras.Model,
-    vocabulary: list[str],
-    sequence_length: int,
-    threshold: float,
-    max_chars: int,
-) -> tuple[ComponentComplianceModel, dict[str, Any]]:
-    """Vectoriser and network as one MLflow pyfunc: raw text in, probability and label out.
+def score_promotion_candidates(
+    challenger: RegisteredModel, incumbent: RegisteredModel | None, test: pd.DataFrame
+) -> dict[str, Any]:
+    """Accuracy of the challenger and the current champion on the same test texts.
+
+    Both are scored through their pyfunc on the raw ``text`` column, the way users call
+    them. ``champion`` is None when there is no champion yet (or it is the challenger).
+    The challenger's figures in :data:`PROMOTION_METRICS` travel with its version.
 
     Returns:
-        The pyfunc (logged and registered by the catalog) and a small model card.
+        ``{"challenger", "champion", "data", "challenger_metrics"}`` for
+        :func:`mlops_lab.promotion.decide_promotion`.
     """
-    package = ComponentComplianceModel(
-        keras_model=model,
-        vocabulary=vocabulary,
-        sequence_length=sequence_length,
-        threshold=threshold,
-        max_chars=max_chars,
-    )
-    card = {
-        "vocabulary_size": len(vocabulary),
-        "oov_token": OOV_TOKEN,
-        "sequence_length": sequence_length,
-        "threshold": threshold,
-        "max_chars": max_chars,
-        "input": "DataFrame with a 'text' column (or a list of strings)",
-        "output": "DataFrame: probability (of non-compliance), label (1 = non-compliant)",
-        "parameters": int(model.count_params()),
+    metrics = _test_metrics(predict_test_texts(challenger, test))
+    champion = None
+    if incumbent is not None and incumbent.version != challenger.version:
+        champion = _test_metrics(predict_test_texts(incumbent, test))["accuracy"]
+    scores = {
+        "challenger": metrics["accuracy"],
+        "champion": champion,
+        "data": f"component_texts_test: {len(test)} texts (test split)",
+        "challenger_metrics": {
+            metric_key(PROBLEM, "test", name): metrics[name] for name in PROMOTION_METRICS
+        },
     }
-    return package, card
-
-
-def log_tracking_location(model_card: dict[str, Any], metrics: dict[str, float]) -> dict[str, Any]:
-    """Say where the run and the registered model are, so the user can open them.
-
-    Reads the active MLflow run (kedro-mlflow opens one per pipeline run) and the model
-    versions registered from it.
-    """
-    run = mlflow.active_run()
-    location: dict[str, Any] = {
-        "tracking_uri": mlflow.get_tracking_uri(),
-        "run_id": run.info.run_id if run else None,
-        "experiment_id": run.info.experiment_id if run else None,
-        "test_accuracy": metrics.get("accuracy"),
-        "registered_models": [],
-    }
-    if run is not None:
-        client = mlflow.MlflowClient()
-        versions = client.search_model_versions(f"run_id = '{run.info.run_id}'")
-        location["registered_models"] = [
-            {"name": version.name, "version": version.version} for version in versions
-        ]
-        experiment = client.get_experiment(run.info.experiment_id)
-        location["experiment"] = experiment.name if experiment else None
     logger.info(
-        "MLflow tracking URI %s, run id %s, registered %s. Open it with: "
-        "mlflow ui --backend-store-uri %s",
-        location["tracking_uri"],
-        location["run_id"],
-        location["registered_models"] or "nothing (tracking disabled?)",
-        location["tracking_uri"],
+        "Test accuracy: challenger v%s %.4f, champion %s",
+        challenger.version,
+        scores["challenger"],
+        "none" if champion is None else f"v{incumbent.version} {champion:.4f}",
     )
-    return {**location, "model": model_card}
+    return scores

@@ -1,31 +1,24 @@
-"""Pipeline ``component_compliance``: fit the vectoriser, train, evaluate, register."""
+"""``component_compliance``: train the LSTM text classifier, register it, gate its promotion."""
 
-from kedro.pipeline import Pipeline, node, pipeline
+from kedro.pipeline import Node, Pipeline
 
-from .nodes import (
-    analyse_classification_errors,
-    evaluate_compliance_classifier,
-    fit_text_vectoriser,
-    log_tracking_location,
-    package_compliance_model,
-    summarise_training,
-    train_compliance_classifier,
-)
+from mlops_lab.pipelines.component_compliance import nodes
+from mlops_lab.promotion import decide_promotion
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Vocabulary (train only) -> LSTM -> test evaluation and error analysis -> registry."""
-    return pipeline(
+    """Vocabulary (train only) -> LSTM -> registry @challenger -> test analysis -> gate."""
+    return Pipeline(
         [
-            node(
-                fit_text_vectoriser,
+            Node(
+                nodes.fit_text_vectoriser,
                 inputs=["component_texts_train", "params:component_compliance.max_tokens"],
                 outputs="component_vocabulary",
                 name="fit_text_vectoriser",
                 tags=["training"],
             ),
-            node(
-                train_compliance_classifier,
+            Node(
+                nodes.train_compliance_classifier,
                 inputs=[
                     "component_texts_train",
                     "component_texts_validation",
@@ -40,33 +33,34 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="train_compliance_classifier",
                 tags=["training", "gpu"],
             ),
-            node(
-                summarise_training,
-                inputs=[
-                    "component_training_history",
-                    "params:component_compliance.training.learning_rate",
-                ],
-                outputs=[
-                    "component_training_curves",
-                    "component_epoch_metrics",
-                    "component_learning_rate",
-                ],
+            Node(
+                nodes.summarise_training,
+                inputs="component_training_history",
+                outputs=["component_training_curves", "component_epoch_mlflow_metrics"],
                 name="summarise_training",
+                tags=["training"],
             ),
-            node(
-                evaluate_compliance_classifier,
+            Node(
+                nodes.package_compliance_model,
                 inputs=[
                     "component_compliance_model",
-                    "component_texts_test",
-                    "component_vocabulary",
-                    "params:component_compliance.sequence_length",
+                    "params:component_compliance.input_example",
                     "params:component_compliance.threshold",
+                    "params:component_compliance.max_chars",
                 ],
-                outputs=["component_eval_metrics", "component_test_predictions"],
-                name="evaluate_compliance_classifier",
+                outputs=["component_compliance_challenger", "component_model_card"],
+                name="package_compliance_model",
+                tags=["training"],
             ),
-            node(
-                analyse_classification_errors,
+            Node(
+                nodes.predict_test_texts,
+                inputs=["component_compliance_challenger", "component_texts_test"],
+                outputs="component_test_predictions",
+                name="predict_test_texts",
+                tags=["training"],
+            ),
+            Node(
+                nodes.analyse_classification_errors,
                 inputs="component_test_predictions",
                 outputs={
                     "metrics": "component_test_metrics",
@@ -76,25 +70,30 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "confusion_matrix": "component_confusion_matrix",
                 },
                 name="analyse_classification_errors",
-            ),
-            node(
-                package_compliance_model,
-                inputs=[
-                    "component_compliance_model",
-                    "component_vocabulary",
-                    "params:component_compliance.sequence_length",
-                    "params:component_compliance.threshold",
-                    "params:component_compliance.max_chars",
-                ],
-                outputs=["component_compliance_pyfunc", "component_model_card"],
-                name="package_compliance_model",
                 tags=["training"],
             ),
-            node(
-                log_tracking_location,
-                inputs=["component_model_card", "component_test_metrics"],
-                outputs="component_compliance_run",
-                name="log_tracking_location",
+            Node(
+                nodes.score_promotion_candidates,
+                inputs=[
+                    "component_compliance_challenger",
+                    "component_compliance_incumbent",
+                    "component_texts_test",
+                ],
+                outputs="component_compliance_promotion_scores",
+                name="score_component_compliance_candidates",
+                tags=["training"],
+            ),
+            Node(
+                decide_promotion,
+                inputs=[
+                    "component_compliance_challenger",
+                    "component_compliance_incumbent",
+                    "component_compliance_promotion_scores",
+                    "params:component_compliance.promotion",
+                ],
+                outputs=["component_compliance_promotion", "component_compliance_promotion_report"],
+                name="promote_component_compliance",
+                tags=["training"],
             ),
         ]
     )

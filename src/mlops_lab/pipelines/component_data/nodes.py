@@ -14,15 +14,18 @@ from mlops_lab.validation import InputValidationError, validate_frame
 
 logger = logging.getLogger(__name__)
 
+SOURCE = "component texts (text, label)"
 
-def validate_component_texts(raw: pd.DataFrame, source: str) -> pd.DataFrame:
+
+def validate_component_texts(raw: pd.DataFrame) -> pd.DataFrame:
     """Check the raw ``text, label`` file; extra columns are dropped.
 
     Raises:
-        InputValidationError: naming the file, column, rows and expectation.
+        InputValidationError: naming the column, rows and expectation (the project's hook
+            adds the dataset and its file).
     """
-    validated = validate_frame(raw, RAW_TEXTS_SCHEMA, source)
-    logger.info("Validated %d component texts from %s", len(validated), source)
+    validated = validate_frame(raw, RAW_TEXTS_SCHEMA, SOURCE)
+    logger.info("Validated %d component texts", len(validated))
     return validated.reset_index(drop=True)
 
 

@@ -1,40 +1,34 @@
-"""Pipeline ``component_data``: raw texts -> clean, de-duplicated, split texts."""
+"""``component_data``: raw texts -> clean, de-duplicated, stratified splits."""
 
-from kedro.pipeline import Pipeline, node, pipeline
+from kedro.pipeline import Node, Pipeline
 
-from .nodes import (
-    drop_duplicate_texts,
-    normalise_component_texts,
-    report_component_data,
-    split_component_texts,
-    validate_component_texts,
-)
+from mlops_lab.pipelines.component_data import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Validate -> normalise -> de-duplicate -> stratified split -> report."""
-    return pipeline(
+    return Pipeline(
         [
-            node(
-                validate_component_texts,
-                inputs=["component_texts_raw", "params:component_data.raw_source"],
+            Node(
+                nodes.validate_component_texts,
+                inputs="component_texts_raw",
                 outputs="component_texts_validated",
                 name="validate_component_texts",
             ),
-            node(
-                normalise_component_texts,
+            Node(
+                nodes.normalise_component_texts,
                 inputs="component_texts_validated",
                 outputs="component_texts_normalised",
                 name="normalise_component_texts",
             ),
-            node(
-                drop_duplicate_texts,
+            Node(
+                nodes.drop_duplicate_texts,
                 inputs="component_texts_normalised",
                 outputs="component_texts",
                 name="drop_duplicate_texts",
             ),
-            node(
-                split_component_texts,
+            Node(
+                nodes.split_component_texts,
                 inputs=[
                     "component_texts",
                     "params:component_data.split",
@@ -47,8 +41,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                 },
                 name="split_component_texts",
             ),
-            node(
-                report_component_data,
+            Node(
+                nodes.report_component_data,
                 inputs=[
                     "component_texts_validated",
                     "component_texts_normalised",

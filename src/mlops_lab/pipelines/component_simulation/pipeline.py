@@ -1,16 +1,16 @@
-"""Pipeline ``component_simulation``: seeded raw texts to ``01_raw``."""
+"""``component_simulation``: seeded raw texts to ``01_raw``."""
 
-from kedro.pipeline import Pipeline, node, pipeline
+from kedro.pipeline import Node, Pipeline
 
-from .nodes import simulate_component_texts, simulate_texts_to_classify
+from mlops_lab.pipelines.component_simulation import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
     """The lab's labelled texts, and a sample of new texts for ``classify_components``."""
-    return pipeline(
+    return Pipeline(
         [
-            node(
-                simulate_component_texts,
+            Node(
+                nodes.simulate_component_texts,
                 inputs=[
                     "params:component_simulation.n_texts",
                     "params:component_simulation.seed",
@@ -21,8 +21,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                 outputs="component_texts_raw",
                 name="simulate_component_texts",
             ),
-            node(
-                simulate_texts_to_classify,
+            Node(
+                nodes.simulate_texts_to_classify,
                 inputs=[
                     "params:component_simulation.to_classify.n_texts",
                     "params:component_simulation.to_classify.seed",
