@@ -285,7 +285,13 @@ def load_registered_model(model_name: str, reference: str | int) -> RegisteredMo
     model_version = resolve_version(model_name, reference)
     text = str(reference).strip()
     uri = f"models:/{model_name}/{text}" if text.isdigit() else f"models:/{model_name}@{text}"
-    pyfunc = mlflow.pyfunc.load_model(uri)
+    search_path = list(sys.path)
+    try:
+        pyfunc = mlflow.pyfunc.load_model(uri)
+    finally:
+        # MLflow puts the model's code copy first on sys.path; processes started later
+        # (joblib workers) would import the project from that partial copy.
+        sys.path[:] = search_path
     aliases = tuple(model_version.aliases or ())
     if not text.isdigit():  # the alias it was loaded by first
         aliases = (text, *(a for a in aliases if a != text))
