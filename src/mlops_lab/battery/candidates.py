@@ -2,8 +2,9 @@
 
 ``history`` has one row per battery and consecutive day (``Date``, ``Battery_ID``, the
 covariates, ``Daily_Cycles_Used``); ``future`` has the days to forecast, which follow
-each battery's history without gaps. Statistical candidates fit one model per battery;
-regression candidates fit one global model on engineered features of every battery.
+each battery's history without gaps. Statistical candidates fit one statsforecast
+(Nixtla) model per battery; regression candidates fit one global model on engineered
+features of every battery.
 
 Adding a candidate: a scikit-learn regressor is a parameter change only (``kind:
 regression`` with its import path); anything else is one small class registered in
@@ -100,98 +101,135 @@ class PerBatteryForecaster(Forecaster):
         raise NotImplementedError
 
 
-class Naive(PerBatteryForecaster):
+class StatsForecastModel(PerBatteryForecaster):
+    """A statsforecast (Nixtla) model per battery; subclasses say which (:meth:`_model`).
+
+    The known covariates, when the model takes any, are its exogenous regressors: their
+    values on the days to forecast must be in ``future``.
+    """
+
+    def _model(self) -> Any:
+        raise NotImplementedError
+
+    def _exog(self, frame: pd.DataFrame) -> np.ndarray | None:
+        return frame[list(self.covariates)].to_numpy(dtype=float) if self.covariates else None
+
+    def _fit_one(self, history: pd.DataFrame) -> Any:
+        model = self._model()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return model.fit(history[CYCLES].to_numpy(dtype=float), X=self._exog(history))
+
+    def _predict_one(self, state: Any, future: pd.DataFrame) -> np.ndarray:
+        return np.asarray(state.predict(len(future), X=self._exog(future))["mean"], dtype=float)
+
+
+class Naive(StatsForecastModel):
     """Last observed value."""
 
-    def _fit_one(self, history: pd.DataFrame) -> float:
-        return float(history[CYCLES].iloc[-1])
+    def _model(self) -> Any:
+        from statsforecast.models import Naive as NaiveModel
 
-    def _predict_one(self, state: float, future: pd.DataFrame) -> np.ndarray:
-        return np.full(len(future), state)
+        return NaiveModel()
 
 
-class SeasonalNaive(PerBatteryForecaster):
+class SeasonalNaive(StatsForecastModel):
     """Value of the same day of the last season (weekly by default)."""
 
     def __init__(self, season: int = 7, max_history_days: int | None = None) -> None:
         super().__init__(max_history_days)
         self.season = season
 
-    def _fit_one(self, history: pd.DataFrame) -> np.ndarray:
-        return history[CYCLES].to_numpy()[-self.season :]
+    def _model(self) -> Any:
+        from statsforecast.models import SeasonalNaive as SeasonalNaiveModel
 
-    def _predict_one(self, state: np.ndarray, future: pd.DataFrame) -> np.ndarray:
-        return state[np.arange(len(future)) % self.season]
+        return SeasonalNaiveModel(season_length=self.season)
 
 
-class Average(PerBatteryForecaster):
+class Average(StatsForecastModel):
     """Mean of the last ``window`` days (all history when ``window`` is None)."""
 
     def __init__(self, window: int | None = None, max_history_days: int | None = None) -> None:
         super().__init__(max_history_days)
         self.window = window
 
-    def _fit_one(self, history: pd.DataFrame) -> float:
-        values = history[CYCLES].to_numpy()
-        return float(values[-self.window :].mean() if self.window else values.mean())
+    def _model(self) -> Any:
+        from statsforecast.models import HistoricAverage, WindowAverage
 
-    def _predict_one(self, state: float, future: pd.DataFrame) -> np.ndarray:
-        return np.full(len(future), state)
+        return WindowAverage(window_size=self.window) if self.window else HistoricAverage()
 
 
-class SeasonalAverage(PerBatteryForecaster):
-    """Mean of the same day of the week over the last ``window`` days."""
+class SeasonalAverage(StatsForecastModel):
+    """Mean of the same day of the week over the last ``window`` days (whole weeks)."""
 
-    def __init__(self, window: int | None = None, max_history_days: int | None = None) -> None:
+    def __init__(
+        self, window: int = 91, season: int = 7, max_history_days: int | None = None
+    ) -> None:
         super().__init__(max_history_days)
-        self.window = window
+        if window % season:
+            raise ValueError(
+                f"seasonal_average: window {window} must be whole seasons of {season} days."
+            )
+        self.window, self.season = window, season
 
-    def _fit_one(self, history: pd.DataFrame) -> pd.Series:
-        recent = history.iloc[-self.window :] if self.window else history
-        return recent.groupby(recent[DATE].dt.dayofweek)[CYCLES].mean()
+    def _model(self) -> Any:
+        from statsforecast.models import SeasonalWindowAverage
 
-    def _predict_one(self, state: pd.Series, future: pd.DataFrame) -> np.ndarray:
-        return future[DATE].dt.dayofweek.map(state).to_numpy(dtype=float)
+        return SeasonalWindowAverage(
+            season_length=self.season, window_size=self.window // self.season
+        )
 
 
-class Arima(PerBatteryForecaster):
-    """SARIMAX per battery (statsmodels), with known covariates as exogenous regressors."""
+class Arima(StatsForecastModel):
+    """(S)ARIMA per battery (statsforecast), known covariates as exogenous regressors.
+
+    Args:
+        order: ``(p, d, q)``.
+        seasonal_order: ``(P, D, Q, season)``; a season of 0 means none.
+        covariates: Known covariates used as regressors.
+        method: Estimation method: ``ML`` (exact maximum likelihood) by default, as
+            statsforecast's own default ``CSS-ML`` failed to fit this data with the trip
+            duration as a regressor.
+        max_history_days: Fit on each battery's last days only.
+    """
 
     def __init__(
         self,
         order: tuple[int, int, int] = (1, 0, 1),
         seasonal_order: tuple[int, int, int, int] = (0, 0, 0, 0),
         covariates: tuple[str, ...] = (),
+        method: str = "ML",
         max_history_days: int | None = 365,
     ) -> None:
         super().__init__(max_history_days)
         self.order = tuple(order)
         self.seasonal_order = tuple(seasonal_order)
         self.covariates = tuple(covariates)
+        self.method = method
 
-    def _exog(self, frame: pd.DataFrame) -> np.ndarray | None:
-        return frame[list(self.covariates)].to_numpy(dtype=float) if self.covariates else None
+    def _model(self) -> Any:
+        from statsforecast.models import ARIMA
 
-    def _fit_one(self, history: pd.DataFrame) -> Any:
-        from statsmodels.tsa.statespace.sarimax import SARIMAX
-
-        model = SARIMAX(
-            history[CYCLES].to_numpy(),
-            exog=self._exog(history),
+        *seasonal, season = self.seasonal_order
+        return ARIMA(
             order=self.order,
-            seasonal_order=self.seasonal_order,
-            trend="c" if self.order[1] == 0 else "n",
+            seasonal_order=tuple(seasonal) if season else (0, 0, 0),
+            season_length=max(int(season), 1),
+            include_mean=self.order[1] == 0,
+            method=self.method,
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return model.fit(disp=False, maxiter=50)
-
-    def _predict_one(self, state: Any, future: pd.DataFrame) -> np.ndarray:
-        return np.asarray(state.forecast(len(future), exog=self._exog(future)))
 
 
-class ExponentialSmoothing(PerBatteryForecaster):
-    """Holt-Winters exponential smoothing per battery (statsmodels)."""
+class ExponentialSmoothing(StatsForecastModel):
+    """Exponential smoothing (ETS with additive errors) per battery (statsforecast).
+
+    Args:
+        trend: ``None`` or ``"add"``.
+        seasonal: ``None`` or ``"add"``.
+        seasonal_periods: Season length in days.
+        damped_trend: Damp the additive trend.
+        max_history_days: Fit on each battery's last days only.
+    """
 
     def __init__(
         self,
@@ -202,25 +240,23 @@ class ExponentialSmoothing(PerBatteryForecaster):
         max_history_days: int | None = 365,
     ) -> None:
         super().__init__(max_history_days)
+        for name, value in (("trend", trend), ("seasonal", seasonal)):
+            if value not in (None, "add"):
+                raise ValueError(
+                    f"exponential_smoothing: {name} must be null or 'add', got {value!r}."
+                )
         self.trend, self.seasonal = trend, seasonal
         self.seasonal_periods, self.damped_trend = seasonal_periods, damped_trend
 
-    def _fit_one(self, history: pd.DataFrame) -> Any:
-        from statsmodels.tsa.holtwinters import ExponentialSmoothing as HoltWinters
+    def _model(self) -> Any:
+        from statsforecast.models import AutoETS
 
-        model = HoltWinters(
-            history[CYCLES].to_numpy(),
-            trend=self.trend,
-            seasonal=self.seasonal,
-            seasonal_periods=self.seasonal_periods if self.seasonal else None,
-            damped_trend=self.damped_trend and self.trend is not None,
+        spec = "A" + ("A" if self.trend else "N") + ("A" if self.seasonal else "N")
+        return AutoETS(
+            season_length=self.seasonal_periods if self.seasonal else 1,
+            model=spec,
+            damped=bool(self.damped_trend and self.trend),
         )
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            return model.fit()
-
-    def _predict_one(self, state: Any, future: pd.DataFrame) -> np.ndarray:
-        return np.asarray(state.forecast(len(future)))
 
 
 def _import(path: str) -> type:

@@ -14,6 +14,7 @@ instead of 80% / 95%; pooled relative ones 79% / 95%).
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import mlflow.pyfunc
@@ -21,7 +22,7 @@ import numpy as np
 import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
 
-from mlops_lab.battery.candidates import Forecaster
+from mlops_lab.battery.candidates import Forecaster, forecaster_from_spec
 from mlops_lab.battery.schema import AGE, BATTERY_ID, DATE, DURATION
 from mlops_lab.validation import require_columns
 
@@ -38,7 +39,16 @@ def error_quantiles(forecasts: pd.DataFrame) -> pd.Series:
 
 
 class BatteryCyclesModel(mlflow.pyfunc.PythonModel):
-    """A fitted forecaster with its error quantiles, served on raw records."""
+    """A fitted forecaster with its error quantiles, served on raw records.
+
+    Args:
+        forecaster: The fitted forecaster.
+        quantiles: Relative error quantiles (see :func:`error_quantiles`).
+        input_example: Records of the first days after the history.
+        description: What the model is, shown in forecasts.
+        spec: The leaderboard spec the forecaster was built from (``{"kind": ...,
+            "params": ...}``); :meth:`refit` rebuilds it on another history.
+    """
 
     def __init__(
         self,
@@ -46,11 +56,30 @@ class BatteryCyclesModel(mlflow.pyfunc.PythonModel):
         quantiles: pd.Series,
         input_example: pd.DataFrame,
         description: str,
+        spec: dict[str, Any] | None = None,
     ) -> None:
         self.forecaster = forecaster
         self.quantiles = quantiles
         self.input_example = input_example
         self.description = description
+        self.spec = spec
+
+    def refit(self, history: pd.DataFrame) -> BatteryCyclesModel:
+        """The same model (configuration and error quantiles) refitted on ``history``.
+
+        Used to score a registered model on days after ``history`` that its own fit has
+        already seen (the promotion gate refits challenger and champion on one history).
+
+        Raises:
+            ValueError: The model was registered without its spec.
+        """
+        if self.spec is None:
+            raise ValueError(
+                f"battery-cycles model '{self.description}' has no spec: it cannot be refitted."
+            )
+        refitted = copy.copy(self)
+        refitted.forecaster = forecaster_from_spec(self.spec).fit(history)
+        return refitted
 
     @property
     def covariates(self) -> tuple[str, ...]:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 from tests.battery.synthetic import make_series
 
 from mlops_lab.battery.candidates import build_forecaster
@@ -15,6 +14,7 @@ from mlops_lab.pipelines.battery_batch_scoring.nodes import (
     plot_forecasts,
     score_batteries,
 )
+from mlops_lab.registry import RegisteredModel
 
 ARIMA = {
     "order": [1, 0, 0],
@@ -29,18 +29,19 @@ def series() -> pd.DataFrame:
     return make_series({0: 200, 4: 160})
 
 
-def _model(series: pd.DataFrame, kind: str, params: dict) -> BatteryCyclesModel:
+def _model(series: pd.DataFrame, kind: str, params: dict) -> RegisteredModel:
     forecaster = build_forecaster(kind, params).fit(series)
     rng = np.random.default_rng(1)
     errors = pd.DataFrame(
         {"Battery_ID": np.repeat([0, 4], 40), "y_true": rng.normal(0.1, 0.005, 80), "y_pred": 0.1}
     )
     example = future_frame(series, 1).assign(Daily_Trip_Duration=50.0)
-    return BatteryCyclesModel(forecaster, error_quantiles(errors), example, kind)
+    model = BatteryCyclesModel(forecaster, error_quantiles(errors), example, kind)
+    return RegisteredModel("battery-cycles", "7", None, ("champion",), model)
 
 
 @pytest.fixture(scope="module")
-def duration_model(series: pd.DataFrame) -> BatteryCyclesModel:
+def duration_model(series: pd.DataFrame) -> RegisteredModel:
     features = {"lags": [30, 35], "windows": [7], "rate_window": 14}
     return _model(
         series,
@@ -50,7 +51,7 @@ def duration_model(series: pd.DataFrame) -> BatteryCyclesModel:
 
 
 def test_future_covariates_continue_the_calendar_and_forecast_duration(
-    series: pd.DataFrame, duration_model: BatteryCyclesModel
+    series: pd.DataFrame, duration_model: RegisteredModel
 ) -> None:
     future = build_future_covariates(series, duration_model, 30, ARIMA)
     assert future.groupby("Battery_ID").size().to_dict() == {0: 30, 4: 30}
@@ -74,7 +75,7 @@ def test_future_covariates_continue_the_calendar_and_forecast_duration(
 
 
 def test_forecasts_have_30_rows_per_battery_and_ordered_intervals(
-    series: pd.DataFrame, duration_model: BatteryCyclesModel
+    series: pd.DataFrame, duration_model: RegisteredModel
 ) -> None:
     future = build_future_covariates(series, duration_model, 30, ARIMA)
     forecasts = score_batteries(duration_model, future)
@@ -82,7 +83,9 @@ def test_forecasts_have_30_rows_per_battery_and_ordered_intervals(
     ordered = forecasts[["lower_95", "lower_80", "forecast", "upper_80", "upper_95"]].to_numpy()
     assert (np.diff(ordered, axis=1) >= 0).all()
     # A forecast duration widens the intervals beyond the model's own errors.
-    known = duration_model.forecast(
+    assert forecasts["model_name"].eq("battery-cycles").all()
+    assert forecasts["model_version"].eq("7").all()
+    known = duration_model.predict(
         future.drop(columns=[c for c in future if c.startswith("duration_")])
     )
     assert (
@@ -100,11 +103,10 @@ def test_a_model_without_trip_duration_needs_no_duration_forecast(series: pd.Dat
 
 
 def test_plot_has_one_panel_per_battery(
-    series: pd.DataFrame, duration_model: BatteryCyclesModel
+    series: pd.DataFrame, duration_model: RegisteredModel
 ) -> None:
     forecasts = score_batteries(
         duration_model, build_future_covariates(series, duration_model, 30, ARIMA)
     )
     figure = plot_forecasts(series, forecasts, history_days=60, columns=4)
-    assert isinstance(figure, Figure)
     assert [ax.get_title() for ax in figure.axes if ax.get_visible()] == ["battery 0", "battery 4"]

@@ -3,6 +3,7 @@ a model version."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import mlflow
@@ -12,7 +13,7 @@ from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog
 from kedro.runner import SequentialRunner
 from tests.battery.synthetic import make_series
-from tests.kedro_helpers import KeptMemoryDataset
+from tests.kedro_helpers import KeptMemoryDataset, latest_version
 
 from mlops_lab.pipelines.battery_forecasting import create_pipeline
 
@@ -26,6 +27,7 @@ def test_selection_slice_on_an_in_memory_catalog() -> None:
         "validation": {"n_folds": 2, "step": 15, "min_train_days": 90},
         "search": {"time_budget_s": 60, "exit_score": None, "patience": None, "n_jobs": 1},
         "ensemble": {"top_k": 3, "rounds": 4},
+        "real_batteries": [0],
         "candidates": [
             {"name": "naive", "kind": "naive"},
             {"name": "average", "kind": "average", "grid": {"window": [7, 28]}},
@@ -42,11 +44,16 @@ def test_selection_slice_on_an_in_memory_catalog() -> None:
     assert set(board["candidate"]) <= {"naive", "average", "ensemble"}
     assert len(board[board["kind"] != "ensemble"]) == 3
     assert catalog.load("battery_report_holdout")["Battery_ID"].tolist() == [0, 1]
-    assert "holdout_battery0_nrmse" in catalog.load("battery_metrics_holdout")
+    metrics = catalog.load("battery_metrics_holdout")
+    report = catalog.load("battery_report_holdout")
+    assert (
+        metrics["battery.heldout.selected.real_normalized_rmse"]["value"]
+        == (report.loc[report["Battery_ID"] == 0, "nrmse_selected"].iloc[0])
+    )
 
 
 @pytest.mark.slow
-def test_session_selects_registers_and_explains(kedro_project: Path) -> None:
+def test_session_selects_registers_promotes_and_explains(kedro_project: Path) -> None:
     for pipeline in ("battery_simulation", "battery_data", "battery_forecasting"):
         with KedroSession.create(project_path=kedro_project, env="test") as session:
             session.run(pipeline_name=pipeline)
@@ -57,23 +64,39 @@ def test_session_selects_registers_and_explains(kedro_project: Path) -> None:
     assert board["status"].eq("ok").all()
     holdout = pd.read_csv(reporting / "holdout.csv")
     assert holdout["Battery_ID"].tolist() == [0, 1, 2, 3]
+    assert holdout["series"].tolist() == ["real", "fleet", "fleet", "fleet"]
     assert (holdout["selected_model"] == board["label"].iloc[0]).all()
-    for plot in ("validation_forecasts", "residuals", "global_importance", "local_explanations"):
-        assert (reporting / f"{plot}.png").stat().st_size > 0
+    importance = pd.read_csv(reporting / "global_importance.csv")
+    if board["kind"].iloc[0] in {"regression", "ensemble"}:
+        assert importance["method"].iloc[0] == "shap-linear"  # test search: ElasticNet, tree
+        assert importance["importance"].is_monotonic_decreasing
 
     mlflow.set_tracking_uri(f"sqlite:///{kedro_project / 'mlruns.db'}")
     client = mlflow.MlflowClient()
     (version,) = client.search_model_versions("name='battery-cycles'")
+    assert str(client.get_model_version_by_alias("battery-cycles", "champion").version) == "1"
+    report = json.loads(latest_version(reporting / "promotion.json").read_text())
+    assert report["promoted"] is True
+    assert report["reason"] == "no champion yet: the challenger becomes it"
+    assert report["metric"] == "battery.heldout.normalized_rmse"
+    assert report["challenger"]["score"] == pytest.approx(holdout["nrmse_selected"].mean())
+    assert version.tags["metric.battery.heldout.normalized_rmse"] == repr(
+        report["challenger"]["score"]
+    )
     run = client.get_run(version.run_id)
     experiment = client.get_experiment(run.info.experiment_id)
     assert experiment.name == "Battery-Cycles-Forecast"
-    assert run.data.metrics["best_normalized_rmse"] == pytest.approx(
+    assert run.data.metrics["battery.validation.selected.normalized_rmse"] == pytest.approx(
         board["normalized_rmse"].iloc[0]
     )
+    assert run.data.metrics["battery.heldout.selected.normalized_rmse"] == pytest.approx(
+        holdout["nrmse_selected"].mean()
+    )
+    assert all(key.startswith("battery.") for key in run.data.metrics)
     children = client.search_runs(
         [experiment.experiment_id], filter_string=f"tags.mlflow.parentRunId = '{run.info.run_id}'"
     )
     assert len(children) == len(board[board["kind"] != "ensemble"])
-    model = mlflow.pyfunc.load_model(f"models:/battery-cycles/{version.version}")
+    model = mlflow.pyfunc.load_model("models:/battery-cycles@champion")
     example = model.input_example
     assert len(model.predict(example)) == len(example)

@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from mlops_lab.battery.model import BatteryCyclesModel, future_frame
+from mlops_lab.battery.model import future_frame
 from mlops_lab.battery.plots import battery_panels, finish_panels
 from mlops_lab.battery.schema import BATTERY_ID, CYCLES, DATE, DURATION
+from mlops_lab.registry import RegisteredModel
 
 logger = logging.getLogger(__name__)
 
@@ -33,55 +34,58 @@ def _weekday_dummies(dates: pd.Series) -> np.ndarray:
 def _duration_forecast(
     history: pd.DataFrame, future_dates: pd.Series, arima: dict[str, Any]
 ) -> pd.DataFrame:
-    """SARIMAX forecast of one battery's trip duration, with 80% / 95% bounds."""
-    from statsmodels.tsa.statespace.sarimax import SARIMAX
+    """ARIMA forecast (statsforecast) of one battery's trip duration, with 80% / 95% bounds."""
+    from statsforecast.models import ARIMA
 
     recent = history.tail(arima["max_history_days"])
     weekly = arima.get("weekday_regressors", True)
-    model = SARIMAX(
-        recent[DURATION].to_numpy(dtype=float),
-        exog=_weekday_dummies(recent[DATE]) if weekly else None,
+    *seasonal, season = arima["seasonal_order"]
+    model = ARIMA(
         order=tuple(arima["order"]),
-        seasonal_order=tuple(arima["seasonal_order"]),
-        trend="c" if arima["order"][1] == 0 else "n",
+        seasonal_order=tuple(seasonal) if season else (0, 0, 0),
+        season_length=max(int(season), 1),
+        include_mean=arima["order"][1] == 0,
+        method=arima.get("method", "ML"),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        fitted = model.fit(disp=False, maxiter=50)
-    forecast = fitted.get_forecast(
-        len(future_dates), exog=_weekday_dummies(future_dates) if weekly else None
+        model.fit(
+            recent[DURATION].to_numpy(dtype=float),
+            X=_weekday_dummies(recent[DATE]) if weekly else None,
+        )
+    forecast = model.predict(
+        len(future_dates), X=_weekday_dummies(future_dates) if weekly else None, level=[80, 95]
     )
-    bounds = {
-        80: np.asarray(forecast.conf_int(alpha=0.2)),
-        95: np.asarray(forecast.conf_int(alpha=0.05)),
-    }
     return pd.DataFrame(
         {
-            DURATION: np.asarray(forecast.predicted_mean),
-            "duration_lower_95": bounds[95][:, 0],
-            "duration_lower_80": bounds[80][:, 0],
-            "duration_upper_80": bounds[80][:, 1],
-            "duration_upper_95": bounds[95][:, 1],
+            DURATION: forecast["mean"],
+            "duration_lower_95": forecast["lo-95"],
+            "duration_lower_80": forecast["lo-80"],
+            "duration_upper_80": forecast["hi-80"],
+            "duration_upper_95": forecast["hi-95"],
         }
     ).clip(lower=0.0)
 
 
 def build_future_covariates(
-    series: pd.DataFrame, model: BatteryCyclesModel, horizon: int, arima: dict[str, Any]
+    series: pd.DataFrame, model: RegisteredModel, horizon: int, arima: dict[str, Any]
 ) -> pd.DataFrame:
     """The next ``horizon`` days of every battery with the covariates the model needs.
 
     Dates and ``Battery_Age_Days`` follow from the calendar. ``Daily_Trip_Duration`` is
-    forecast per battery with SARIMAX (as the lab did with ARIMA), with its 80% / 95%
-    bounds, when the model uses it; otherwise it is left missing.
+    forecast per battery with ARIMA (statsforecast; the lab used ARIMA), with its 80% /
+    95% bounds, when the model uses it; otherwise it is left missing.
 
     Args:
-        arima: ``order``, ``seasonal_order``, ``max_history_days`` and
+        series: The daily series the model was refitted on.
+        model: The registered model to score with (``battery_cycles_champion``).
+        horizon: Days to forecast.
+        arima: ``order``, ``seasonal_order``, ``method``, ``max_history_days`` and
             ``weekday_regressors`` (day-of-week indicators as exogenous regressors) of
             the duration model.
     """
     future = future_frame(series, horizon)
-    if DURATION not in model.covariates:
+    if DURATION not in model.python_model.covariates:
         logger.info("The model does not use %s: no duration forecast", DURATION)
         return future
     history = series.sort_values(DATE)
@@ -98,20 +102,22 @@ def build_future_covariates(
     return future
 
 
-def score_batteries(model: BatteryCyclesModel, future: pd.DataFrame) -> pd.DataFrame:
+def score_batteries(model: RegisteredModel, future: pd.DataFrame) -> pd.DataFrame:
     """Point forecasts with 80% / 95% prediction intervals for every future day.
 
     The model's own intervals cover its error when the trip duration is known; when the
     duration is itself forecast, the spread of the forecasts at the duration's bounds is
-    added in quadrature (independent errors), so the intervals widen accordingly.
+    added in quadrature (independent errors), so the intervals widen accordingly. Every
+    row names the registered model and version that made it.
     """
-    output = model.forecast(future[[c for c in future.columns if c not in DURATION_BOUNDS]])
-    if DURATION in model.covariates and set(DURATION_BOUNDS) <= set(future.columns):
+    records = future[[c for c in future.columns if c not in DURATION_BOUNDS]]
+    output = model.predict(records)
+    if DURATION in model.python_model.covariates and set(DURATION_BOUNDS) <= set(future.columns):
         for level in (80, 95):
-            low = model.forecast(future.assign(**{DURATION: future[f"duration_lower_{level}"]}))[
+            low = model.predict(records.assign(**{DURATION: future[f"duration_lower_{level}"]}))[
                 "forecast"
             ]
-            high = model.forecast(future.assign(**{DURATION: future[f"duration_upper_{level}"]}))[
+            high = model.predict(records.assign(**{DURATION: future[f"duration_upper_{level}"]}))[
                 "forecast"
             ]
             spread = np.abs(high.to_numpy() - low.to_numpy()) / 2
@@ -119,8 +125,10 @@ def score_batteries(model: BatteryCyclesModel, future: pd.DataFrame) -> pd.DataF
                 column = f"{side}_{level}"
                 model_width = np.abs(output[column] - output["forecast"])
                 output[column] = output["forecast"] + sign * np.sqrt(model_width**2 + spread**2)
-    output["model"] = model.description
-    logger.info("Scored %d battery-days", len(output))
+    output["model"] = model.python_model.description
+    output["model_name"] = model.name
+    output["model_version"] = model.version
+    logger.info("Scored %d battery-days with %s v%s", len(output), model.name, model.version)
     return output
 
 

@@ -1,12 +1,16 @@
-"""``battery_batch_scoring``: registered model + daily series -> 30-day forecasts."""
+"""``battery_batch_scoring``: registered ``@champion`` + daily series -> 30-day forecasts."""
 
 from kedro.pipeline import Node, Pipeline
 
+from mlops_lab.pipelines.battery_batch_scoring import nodes
+
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Future covariates, forecasts with intervals, plot (run on demand)."""
-    from mlops_lab.pipelines.battery_batch_scoring import nodes
+    """Future covariates, forecasts with intervals, plot (run on demand).
 
+    The model is ``battery_cycles_champion``: ``battery-cycles@champion`` unless the run
+    names another alias or version (``--params battery_cycles=3``).
+    """
     p = "params:battery_batch_scoring"
     return Pipeline(
         [
@@ -14,7 +18,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 nodes.build_future_covariates,
                 inputs=[
                     "daily_battery_time_series",
-                    "battery_scoring_model",
+                    "battery_cycles_champion",
                     f"{p}.horizon",
                     f"{p}.duration_arima",
                 ],
@@ -24,7 +28,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.score_batteries,
-                inputs=["battery_scoring_model", "battery_future_covariates"],
+                inputs=["battery_cycles_champion", "battery_future_covariates"],
                 outputs="battery_cycles_forecasts",
                 name="score_batteries",
                 tags=["inference"],

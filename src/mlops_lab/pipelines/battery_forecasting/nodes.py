@@ -7,22 +7,24 @@ import json
 import logging
 from typing import Any
 
-import matplotlib.pyplot as plt
 import mlflow
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from mlops_lab.battery.candidates import BASELINE_KINDS, Regression, forecaster_from_spec
-from mlops_lab.battery.features import make_features
+from mlops_lab.battery import explanations, plots
+from mlops_lab.battery.candidates import BASELINE_KINDS, forecaster_from_spec
 from mlops_lab.battery.metrics import (
     METRICS,
     best_constant_normalized_rmse,
     macro_average,
     per_battery_metrics,
 )
-from mlops_lab.battery.model import BatteryCyclesModel, error_quantiles, future_frame
-from mlops_lab.battery.plots import battery_panels, finish_panels
+from mlops_lab.battery.model import (
+    BatteryCyclesModel,
+    error_quantiles,
+    future_frame,
+)
 from mlops_lab.battery.schema import BATTERY_ID, CYCLES, DATE, DURATION
 from mlops_lab.battery.search import (
     PRIMARY,
@@ -32,10 +34,15 @@ from mlops_lab.battery.search import (
     run_search,
 )
 from mlops_lab.battery.splitting import rolling_origin_folds, split_last_days
+from mlops_lab.registry import RegisteredModel
+from mlops_lab.tracking import metric_key
 
 logger = logging.getLogger(__name__)
 
+PROBLEM = "battery"
 MODEL_COLUMNS = [DATE, BATTERY_ID, "Battery_Age_Days", DURATION, CYCLES]
+RECORD_COLUMNS = MODEL_COLUMNS[:-1]
+"""What a user passes to the registered model: the model columns without the target."""
 
 
 def split_holdout(series: pd.DataFrame, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -55,10 +62,15 @@ def _spec(configuration: Any) -> str:
 
 def _log_child_run(result: dict[str, Any]) -> None:
     """One nested MLflow run per evaluated configuration (inside the pipeline's run)."""
-    if mlflow.active_run() is None:
+    parent = mlflow.active_run()
+    if parent is None:
         return
     configuration = result["configuration"]
-    with mlflow.start_run(run_name=configuration.label[:250], nested=True):
+    with mlflow.start_run(
+        run_name=configuration.label[:250],
+        nested=True,
+        experiment_id=parent.info.experiment_id,  # the problem's experiment, not the default
+    ):
         mlflow.set_tags(
             {
                 "candidate": configuration.candidate,
@@ -68,9 +80,22 @@ def _log_child_run(result: dict[str, Any]) -> None:
         )
         mlflow.log_params({"candidate": configuration.candidate, **configuration.searched})
         if result["status"] == "ok":
-            mlflow.log_metrics({**result["metrics"], "fit_time_s": result["fit_time_s"]})
-            for number, score in enumerate(result["fold_scores"]):
-                mlflow.log_metric(f"fold_{PRIMARY}", score, step=number)
+            model = configuration.candidate
+            mlflow.log_metrics(
+                {
+                    **{
+                        metric_key(PROBLEM, "validation", model, k): v
+                        for k, v in result["metrics"].items()
+                    },
+                    metric_key(PROBLEM, "validation", model, "fit_time_s"): result["fit_time_s"],
+                }
+            )
+            for step, score in enumerate(result["fold_scores"], start=1):
+                mlflow.log_metric(
+                    metric_key(PROBLEM, "validation", model, f"{PRIMARY}_per_fold"),
+                    score,
+                    step=step,
+                )
 
 
 def search_forecasters(
@@ -230,7 +255,10 @@ def add_ensemble(
     board.insert(0, "rank", np.arange(1, len(board) + 1))
     best = board.iloc[0]
     logger.info("Best: %s (%s %.4f)", best["label"], PRIMARY, best[PRIMARY])
-    metrics = {f"best_{name}": {"value": float(best[name]), "step": 0} for name in METRICS}
+    metrics = {
+        metric_key(PROBLEM, "validation", "selected", name): {"value": float(best[name]), "step": 0}
+        for name in METRICS
+    }
     return {
         "leaderboard": board,
         "leaderboard_report": board,
@@ -251,14 +279,24 @@ def _best_baseline(leaderboard: pd.DataFrame) -> pd.Series:
 
 
 def evaluate_on_holdout(
-    leaderboard: pd.DataFrame, history: pd.DataFrame, holdout: pd.DataFrame
+    leaderboard: pd.DataFrame,
+    history: pd.DataFrame,
+    holdout: pd.DataFrame,
+    real_batteries: list[int],
 ) -> dict[str, Any]:
     """Refit the selected model and the best naive baseline on the history; score both on
     the held-out days, per battery, with the best constant in hindsight as the floor.
 
+    Args:
+        leaderboard: Ranked configurations (the first is selected).
+        history: The days before the hold-out.
+        holdout: Each battery's held-out days.
+        real_batteries: Batteries whose series is real (the lab's file); the others are
+            the simulated fleet. Each group gets its own figures.
+
     Returns:
         ``report`` (per battery), ``forecasts`` (hold-out forecasts) and ``metrics``
-        (selected vs baseline, battery 0 vs its floor; for MLflow).
+        (selected vs baseline, the real batteries vs their floor; for MLflow).
     """
     selected, baseline = leaderboard.iloc[0], _best_baseline(leaderboard)
     future = holdout.drop(columns=CYCLES)
@@ -287,22 +325,27 @@ def evaluate_on_holdout(
             "ratio_to_best_constant": selected_scores[PRIMARY] / floor,
         }
     ).reset_index()
-    fleet = report[report[BATTERY_ID] != 0]
-    real = report[report[BATTERY_ID] == 0]
+    report.insert(1, "series", np.where(report[BATTERY_ID].isin(real_batteries), "real", "fleet"))
+    fleet, real = report[report["series"] == "fleet"], report[report["series"] == "real"]
+
+    def key(model: str, name: str) -> str:
+        return metric_key(PROBLEM, "heldout", model, name)
+
     values = {
-        "holdout_nrmse_selected": float(report["nrmse_selected"].mean()),
-        "holdout_nrmse_baseline": float(report["nrmse_baseline"].mean()),
-        "holdout_fleet_ratio_to_baseline": float(
+        key("selected", PRIMARY): float(report["nrmse_selected"].mean()),
+        key("baseline", PRIMARY): float(report["nrmse_baseline"].mean()),
+    }
+    if len(fleet):
+        values[key("selected", "fleet_ratio_to_baseline")] = float(
             fleet["nrmse_selected"].mean() / fleet["nrmse_baseline"].mean()
         )
-        if len(fleet)
-        else float("nan"),
-    }
     if len(real):
         values |= {
-            "holdout_battery0_nrmse": float(real["nrmse_selected"].iloc[0]),
-            "holdout_battery0_floor": float(real["nrmse_best_constant"].iloc[0]),
-            "holdout_battery0_ratio_to_floor": float(real["ratio_to_best_constant"].iloc[0]),
+            key("selected", f"real_{PRIMARY}"): float(real["nrmse_selected"].mean()),
+            key("best_constant", f"real_{PRIMARY}"): float(real["nrmse_best_constant"].mean()),
+            key("selected", "real_ratio_to_best_constant"): float(
+                real["nrmse_selected"].mean() / real["nrmse_best_constant"].mean()
+            ),
         }
     logger.info("Hold-out: %s", values)
     return {
@@ -315,14 +358,16 @@ def evaluate_on_holdout(
 def train_final_model(
     leaderboard: pd.DataFrame, best_forecasts: pd.DataFrame, series: pd.DataFrame, example_rows: int
 ) -> BatteryCyclesModel:
-    """Refit the selected model on all history (hold-out included) for registration.
+    """Refit the selected model on all days (hold-out included): the challenger to register.
 
     Prediction intervals come from the out-of-fold errors of the selected model; the
     input example is the first ``example_rows`` days after the history of two batteries.
+    The model keeps its spec, so the promotion gate can refit it on the history alone.
     """
     best = leaderboard.iloc[0]
     data = series[MODEL_COLUMNS]
-    forecaster = forecaster_from_spec(json.loads(best["spec"])).fit(data)
+    spec = json.loads(best["spec"])
+    forecaster = forecaster_from_spec(spec).fit(data)
     batteries = sorted(data[BATTERY_ID].unique())[:2]
     recent = data[data[BATTERY_ID].isin(batteries)]
     last_duration = recent.groupby(BATTERY_ID)[DURATION].last()
@@ -330,152 +375,116 @@ def train_final_model(
     example[DURATION] = example[BATTERY_ID].map(last_duration)
     description = f"{best['label']} ({PRIMARY} {best[PRIMARY]:.4f} in rolling-origin validation)"
     logger.info("Final model: %s, refitted on %d rows", description, len(data))
-    return BatteryCyclesModel(forecaster, error_quantiles(best_forecasts), example, description)
+    return BatteryCyclesModel(
+        forecaster, error_quantiles(best_forecasts), example, description, spec=spec
+    )
+
+
+def _heldout_scores(
+    model: RegisteredModel, history: pd.DataFrame, holdout: pd.DataFrame
+) -> dict[str, float]:
+    """Held-out metrics of a registered model's configuration refitted on ``history``.
+
+    The refitted model is called the way users call it: ``predict`` on raw records (the
+    held-out days with their known covariates, without the target).
+    """
+    refitted = model.python_model.refit(history)
+    output = refitted.predict(None, holdout[RECORD_COLUMNS].reset_index(drop=True))
+    forecasts = pd.DataFrame(
+        {
+            BATTERY_ID: holdout[BATTERY_ID].to_numpy(),
+            "y_true": holdout[CYCLES].to_numpy(),
+            "y_pred": output["forecast"].to_numpy(),
+        }
+    )
+    ranges = history.groupby(BATTERY_ID)[CYCLES].agg(np.ptp)
+    scores = macro_average(per_battery_metrics(forecasts, ranges))
+    y_true = forecasts["y_true"].to_numpy()
+    for level in (80, 95):
+        inside = (output[f"lower_{level}"].to_numpy() <= y_true) & (
+            y_true <= output[f"upper_{level}"].to_numpy()
+        )
+        scores[f"interval_{level}_coverage"] = float(inside.mean())
+    return scores
+
+
+def score_promotion_candidates(
+    challenger: RegisteredModel,
+    incumbent: RegisteredModel | None,
+    history: pd.DataFrame,
+    holdout: pd.DataFrame,
+) -> dict[str, Any]:
+    """Score the new ``@challenger`` and the ``@champion`` on the same held-out days.
+
+    Both registered models were refitted on all days they were given, the held-out ones
+    included, so neither can be scored on them as registered. Each model's configuration
+    (and error quantiles) is refitted on the same history, the days before the hold-out,
+    and forecasts the held-out days through the model's ``predict``; the search that
+    chose either configuration never saw those days. The primary metric is the normalized
+    RMSE macro-averaged over batteries (lower is better).
+
+    Returns:
+        ``challenger`` and ``champion`` (None without a champion, or when the champion is
+        the challenger) scores, a description of the ``data``, and the challenger's
+        held-out metrics (``challenger_metrics``) for its version tags.
+    """
+    challenger_scores = _heldout_scores(challenger, history, holdout)
+    champion_score = None
+    if incumbent is not None and incumbent.version != challenger.version:
+        champion_score = _heldout_scores(incumbent, history, holdout)[PRIMARY]
+    days = holdout.groupby(BATTERY_ID).size()
+    data = (
+        f"last {int(days.max())} days of {len(days)} batteries ({len(holdout)} battery-days, "
+        f"{holdout[DATE].min().date()} to {holdout[DATE].max().date()}) of "
+        f"daily_battery_time_series; both models refitted on the {len(history)} battery-days "
+        "before them"
+    )
+    logger.info(
+        "Promotion scores on %s: challenger v%s %.4f, champion %s",
+        data,
+        challenger.version,
+        challenger_scores[PRIMARY],
+        "none" if champion_score is None else f"v{incumbent.version} {champion_score:.4f}",
+    )
+    return {
+        "challenger": challenger_scores[PRIMARY],
+        "champion": champion_score,
+        "data": data,
+        "challenger_metrics": {
+            metric_key(PROBLEM, "heldout", name): value for name, value in challenger_scores.items()
+        },
+    }
 
 
 def plot_validation_forecasts(best_forecasts: pd.DataFrame, columns: int) -> Figure:
     """Predicted vs true on the last validation fold, one panel per battery."""
-    last = best_forecasts[best_forecasts["fold"] == best_forecasts["fold"].max()]
-    figure, panels = battery_panels(last[BATTERY_ID].unique(), columns)
-    for battery_id, ax in panels:
-        group = last[last[BATTERY_ID] == battery_id].sort_values(DATE)
-        ax.plot(group[DATE], group["y_true"], label="true", color="black", lw=1)
-        ax.plot(group[DATE], group["y_pred"], label="forecast", color="tab:orange", lw=1)
-    return finish_panels(figure, f"{CYCLES}: last validation fold, selected model")
+    return plots.validation_forecasts_figure(best_forecasts, columns)
 
 
 def plot_residuals(best_forecasts: pd.DataFrame) -> Figure:
     """Residuals of the selected model: against the forecast, and their distribution."""
-    residual = best_forecasts["y_true"] - best_forecasts["y_pred"]
-    figure, (left, right) = plt.subplots(1, 2, figsize=(11, 3.8))
-    left.scatter(best_forecasts["y_pred"], residual, s=3, alpha=0.4)
-    left.axhline(0, color="black", lw=0.8)
-    left.set(xlabel="forecast", ylabel="true - forecast", title="residuals vs forecast (all folds)")
-    right.hist(residual, bins=60)
-    right.set(xlabel="true - forecast", title="residual distribution")
-    figure.tight_layout()
-    return figure
-
-
-def _explained_regression(model: BatteryCyclesModel) -> Regression | None:
-    forecaster = model.forecaster
-    if isinstance(forecaster, Regression):
-        return forecaster
-    members = getattr(forecaster, "members", [])
-    weights = getattr(forecaster, "weights", [])
-    regressions = [
-        (w, m) for w, m in zip(weights, members, strict=False) if isinstance(m, Regression)
-    ]
-    return max(regressions, key=lambda pair: pair[0])[1] if regressions else None
+    return plots.residuals_figure(best_forecasts)
 
 
 def explain_model(
-    model: BatteryCyclesModel, horizon: int, n_local: int, seed: int
+    challenger: RegisteredModel, horizon: int, n_local: int, seed: int
 ) -> dict[str, Any]:
-    """Global and local explanations of the registered model's next ``horizon`` days.
+    """Global and local explanations of the registered challenger's next ``horizon`` days.
 
-    SHAP values for linear and tree regressors (permutation importance otherwise) of the
-    model's regression part (its largest regression member if it is an ensemble), on the
-    first block of days it forecasts directly; the future trip duration is taken as each
-    battery's recent mean. Statistical models have no features: the tables say so.
+    See :mod:`mlops_lab.battery.explanations`. Statistical models have no features: the
+    tables say so.
     """
-    regression = _explained_regression(model)
-    if regression is None:
+    model = challenger.python_model
+    explanation = explanations.explain(model, horizon, n_local, seed)
+    if explanation is None:
         note = pd.DataFrame({"note": [f"{model.description}: no feature-based model to explain"]})
         return {"global": note, "local": note, "global_plot": Figure(), "local_plot": Figure()}
-    tail = regression.history_tail
-    future = future_frame(tail, horizon)
-    if DURATION in tail:
-        future[DURATION] = future[BATTERY_ID].map(tail.groupby(BATTERY_ID)[DURATION].mean())
-    frame, steps = regression.design(future)
-    features = make_features(frame, regression.spec).loc["future"]
-    x = features.loc[steps.index[steps <= regression.spec.min_lag]]
-    method, values = _shap_values(
-        regression.model_[-1], regression.model_[:-1].transform(x.to_numpy())
-    )
-    if values is None:
-        from sklearn.inspection import permutation_importance
-
-        y_hat = regression.model_.predict(x.to_numpy())
-        result = permutation_importance(
-            regression.model_, x.to_numpy(), y_hat, n_repeats=5, random_state=seed
-        )
-        importance = pd.Series(result.importances_mean, index=x.columns)
-        local = pd.DataFrame(columns=["row", BATTERY_ID, DATE, "feature", "value", "contribution"])
-    else:
-        importance = pd.Series(np.abs(values).mean(axis=0), index=x.columns)
-        picks = np.random.default_rng(seed).choice(len(x), size=min(n_local, len(x)), replace=False)
-        local = pd.DataFrame(
-            [
-                {
-                    "row": int(i),
-                    BATTERY_ID: int(future.loc[x.index[i], BATTERY_ID]),
-                    DATE: str(future.loc[x.index[i], DATE].date()),
-                    "feature": name,
-                    "value": float(x.iloc[i][name]),
-                    "contribution": float(values[i, j]),
-                }
-                for i in sorted(picks)
-                for j, name in enumerate(x.columns)
-            ]
-        )
-    global_table = (
-        importance.sort_values(ascending=False)
-        .rename("importance")
-        .rename_axis("feature")
-        .reset_index()
-    )
-    global_table["method"] = method
     return {
-        "global": global_table,
-        "local": local,
-        "global_plot": _importance_figure(
-            global_table, f"Global importance ({method}) - {model.description}"
+        "global": explanation.global_table,
+        "local": explanation.local_table,
+        "global_plot": explanations.importance_figure(
+            explanation.global_table,
+            f"Global importance ({explanation.method}) - {model.description}",
         ),
-        "local_plot": _local_figure(local),
+        "local_plot": explanations.local_figure(explanation.local_table),
     }
-
-
-def _shap_values(estimator: Any, x: np.ndarray) -> tuple[str, np.ndarray | None]:
-    import shap
-
-    try:
-        if hasattr(estimator, "coef_"):
-            return "shap-linear", shap.LinearExplainer(estimator, x).shap_values(x)
-        if hasattr(estimator, "tree_") or hasattr(estimator, "estimators_"):
-            return "shap-tree", shap.TreeExplainer(estimator).shap_values(x, check_additivity=False)
-    except Exception as error:  # fall back to permutation importance
-        logger.warning("SHAP failed (%s); using permutation importance", error)
-    return "permutation", None
-
-
-def _importance_figure(table: pd.DataFrame, title: str) -> Figure:
-    top = table.head(15).iloc[::-1]
-    figure, ax = plt.subplots(figsize=(7, 4.5))
-    ax.barh(top["feature"], top["importance"])
-    ax.set_title(title, fontsize=9)
-    figure.tight_layout()
-    return figure
-
-
-def _local_figure(local: pd.DataFrame) -> Figure:
-    rows = sorted(local["row"].unique()) if len(local) else []
-    figure, axes = plt.subplots(
-        1, max(len(rows), 1), figsize=(3.6 * max(len(rows), 1), 4), squeeze=False
-    )
-    for ax, row in zip(axes.flat, rows, strict=False):
-        part = (
-            local[local["row"] == row]
-            .reindex(local[local["row"] == row]["contribution"].abs().sort_values().index)
-            .tail(8)
-        )
-        ax.barh(
-            part["feature"],
-            part["contribution"],
-            color=np.where(part["contribution"] > 0, "tab:red", "tab:blue"),
-        )
-        ax.set_title(f"battery {part[BATTERY_ID].iloc[0]}, {part[DATE].iloc[0]}", fontsize=8)
-        ax.tick_params(labelsize=7)
-    figure.suptitle("Local explanations: SHAP contributions to single forecasts")
-    figure.tight_layout()
-    return figure

@@ -1,12 +1,13 @@
-"""``battery_forecasting``: daily series -> leaderboard, hold-out report, registered model."""
+"""``battery_forecasting``: daily series -> leaderboard, hold-out report, ``battery-cycles``."""
 
 from kedro.pipeline import Node, Pipeline
 
+from mlops_lab.pipelines.battery_forecasting import nodes
+from mlops_lab.promotion import decide_promotion
+
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Hold-out split, search, ensemble, hold-out evaluation, final model, reports."""
-    from mlops_lab.pipelines.battery_forecasting import nodes
-
+    """Hold-out split, search, ensemble, hold-out evaluation, final model, promotion, reports."""
     p = "params:battery_forecasting"
     return Pipeline(
         [
@@ -60,6 +61,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "battery_leaderboard",
                     "battery_forecast_history",
                     "battery_forecast_holdout",
+                    f"{p}.real_batteries",
                 ],
                 outputs={
                     "report": "battery_report_holdout",
@@ -77,8 +79,32 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "daily_battery_time_series",
                     f"{p}.example_rows",
                 ],
-                outputs="battery_cycles_model",
+                outputs="battery_cycles_challenger",
                 name="train_final_model",
+                tags=["training"],
+            ),
+            Node(
+                nodes.score_promotion_candidates,
+                inputs=[
+                    "battery_cycles_challenger",
+                    "battery_cycles_incumbent",
+                    "battery_forecast_history",
+                    "battery_forecast_holdout",
+                ],
+                outputs="battery_cycles_promotion_scores",
+                name="score_battery_cycles_candidates",  # node names are unique project-wide
+                tags=["training"],
+            ),
+            Node(
+                decide_promotion,
+                inputs=[
+                    "battery_cycles_challenger",
+                    "battery_cycles_incumbent",
+                    "battery_cycles_promotion_scores",
+                    f"{p}.promotion",
+                ],
+                outputs=["battery_cycles_promotion", "battery_cycles_promotion_report"],
+                name="promote_battery_cycles",
                 tags=["training"],
             ),
             Node(
@@ -86,17 +112,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=["battery_best_validation_forecasts", f"{p}.plot_columns"],
                 outputs="battery_plot_validation_forecasts",
                 name="plot_validation_forecasts",
+                tags=["training"],
             ),
             Node(
                 nodes.plot_residuals,
                 inputs="battery_best_validation_forecasts",
                 outputs="battery_plot_residuals",
                 name="plot_residuals",
+                tags=["training"],
             ),
             Node(
                 nodes.explain_model,
                 inputs=[
-                    "battery_cycles_model",
+                    "battery_cycles_challenger",
                     f"{p}.horizon",
                     f"{p}.explanations.n_local",
                     f"{p}.seed",
@@ -108,6 +136,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "local_plot": "battery_plot_local_explanations",
                 },
                 name="explain_model",
+                tags=["training"],
             ),
         ]
     )
