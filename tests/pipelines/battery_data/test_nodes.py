@@ -17,8 +17,8 @@ from mlops_lab.pipelines.battery_data.nodes import (
 from mlops_lab.validation import InputValidationError
 
 SOURCES = {
-    "real": "01_raw/battery/raw_telemetry_real.csv",
-    "fleet": "01_raw/battery/raw_telemetry_fleet.csv",
+    "real": "01_raw/battery/battery_raw_telemetry_real",
+    "fleet": "01_raw/battery/battery_raw_telemetry_fleet",
 }
 
 
@@ -44,7 +44,7 @@ def _raw(battery_id: int, days: int, duplicate_day: int | None = None) -> pd.Dat
 
 
 def test_combine_raw_telemetry_stacks_and_types_both_files() -> None:
-    combined = combine_raw_telemetry(_raw(0, 4), _raw(1, 3), SOURCES)
+    combined = combine_raw_telemetry(_raw(0, 4), _raw(1, 3))
     assert combined["Battery_ID"].tolist() == [0, 0, 0, 0, 1, 1, 1]
     assert str(combined["Date"].dtype).startswith("datetime64")
 
@@ -53,28 +53,28 @@ def test_combine_raw_telemetry_names_file_column_and_row_of_a_bad_value() -> Non
     fleet = _raw(1, 5)
     fleet.loc[3, "Daily_Cycles_Used"] = "n/a"
     with pytest.raises(
-        InputValidationError, match=r"(?s)raw_telemetry_fleet.csv.*'Daily_Cycles_Used'.*\[3\]"
+        InputValidationError, match=r"(?s)battery_raw_telemetry_fleet.*'Daily_Cycles_Used'.*\[3\]"
     ):
-        combine_raw_telemetry(_raw(0, 4), fleet, SOURCES)
+        combine_raw_telemetry(_raw(0, 4), fleet)
 
 
 def test_combine_raw_telemetry_names_a_missing_column_of_the_real_file() -> None:
     with pytest.raises(
-        InputValidationError, match=r"(?s)raw_telemetry_real.csv.*'Battery_ID': missing"
+        InputValidationError, match=r"(?s)battery_raw_telemetry_real.*'Battery_ID': missing"
     ):
-        combine_raw_telemetry(_raw(0, 4).drop(columns="Battery_ID"), _raw(1, 3), SOURCES)
+        combine_raw_telemetry(_raw(0, 4).drop(columns="Battery_ID"), _raw(1, 3))
 
 
 def test_combine_raw_telemetry_refuses_a_battery_in_both_files() -> None:
     with pytest.raises(
-        InputValidationError, match=r"raw_telemetry_fleet.csv: column 'Battery_ID', row 0"
+        InputValidationError, match=r"battery_raw_telemetry_fleet: column 'Battery_ID', row 0"
     ):
-        combine_raw_telemetry(_raw(0, 4), _raw(0, 3), SOURCES)
+        combine_raw_telemetry(_raw(0, 4), _raw(0, 3))
 
 
 def test_steps_and_report_count_rows_per_battery() -> None:
     fleet = _raw(1, 6, duplicate_day=2).drop(index=[3, 4])  # two missing days, one duplicate
-    combined = combine_raw_telemetry(_raw(0, 4, duplicate_day=0), fleet, SOURCES)
+    combined = combine_raw_telemetry(_raw(0, 4, duplicate_day=0), fleet)
     deduplicated = drop_duplicate_timestamps(combined)
     series = fill_missing_days(regularise_to_daily(deduplicated))
 
@@ -100,7 +100,7 @@ def test_steps_and_report_count_rows_per_battery() -> None:
 
 def test_plot_daily_cycles_draws_one_panel_per_battery() -> None:
     series = fill_missing_days(
-        regularise_to_daily(combine_raw_telemetry(_raw(0, 4), _raw(1, 3), SOURCES))
+        regularise_to_daily(combine_raw_telemetry(_raw(0, 4), _raw(1, 3)))
     )
     figure = plot_daily_cycles(series, columns=4)
     assert isinstance(figure, Figure)

@@ -46,7 +46,6 @@ def test_pipeline_on_an_in_memory_catalog() -> None:
     catalog["battery_raw_telemetry_fleet"] = _raw(
         5, ["2015-01-01 00:00", "2015-01-01 00:00", "2015-01-04 00:00"]
     )
-    catalog["params:battery_data.sources"] = {"real": "real.csv", "fleet": "fleet.csv"}
     catalog["params:battery_data.plot_columns"] = 2
     catalog["daily_battery_time_series"] = KeptMemoryDataset()
 

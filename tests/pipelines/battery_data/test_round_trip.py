@@ -41,12 +41,12 @@ DAILY_COLUMNS = [
 
 def round_trip(seed: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(real series, battery 0 as cleaned by battery_data from the simulated raw file)."""
-    real = validate_real_series(pd.read_csv(REAL_FILE, index_col=0), "real")
+    real = validate_real_series(pd.read_csv(REAL_FILE, index_col=0))
     raw_real = simulate_raw_from_real(real, seed, RAW_SHAPE)
     raw_fleet = simulate_raw_fleet(
         real, seed, RAW_SHAPE, {"n_batteries": 1, "rated_cycles_choices": [20.0]}
     )
-    combined = combine_raw_telemetry(raw_real, raw_fleet, {"real": "real", "fleet": "fleet"})
+    combined = combine_raw_telemetry(raw_real, raw_fleet)
     series = fill_missing_days(regularise_to_daily(drop_duplicate_timestamps(combined)))
     return real, series[series["Battery_ID"] == 0].reset_index(drop=True)
 

@@ -20,7 +20,6 @@ REAL_FILE = (
 def test_pipeline_on_an_in_memory_catalog() -> None:
     catalog = DataCatalog()
     catalog["battery_real_daily"] = pd.read_csv(REAL_FILE, index_col=0).head(400)
-    catalog["params:battery_simulation.real_source"] = "real.csv"
     catalog["params:battery_simulation.seed"] = 1
     catalog["params:battery_simulation.raw_shape"] = {
         "half_days_until": "2013-06-30",

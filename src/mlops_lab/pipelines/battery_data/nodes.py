@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 
-import matplotlib.dates as mdates
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -16,9 +15,11 @@ from mlops_lab.validation import InputValidationError, validate_frame
 logger = logging.getLogger(__name__)
 
 
-def combine_raw_telemetry(
-    real_raw: pd.DataFrame, fleet_raw: pd.DataFrame, sources: dict[str, str]
-) -> pd.DataFrame:
+REAL_SOURCE, FLEET_SOURCE = "battery_raw_telemetry_real", "battery_raw_telemetry_fleet"
+"""The catalog datasets read (``kedro catalog describe-datasets`` shows their files)."""
+
+
+def combine_raw_telemetry(real_raw: pd.DataFrame, fleet_raw: pd.DataFrame) -> pd.DataFrame:
     """Validate both raw telemetry files and stack them into one table.
 
     The real-derived battery keeps its ID (0) and the fleet follows it, so one table holds
@@ -27,20 +28,19 @@ def combine_raw_telemetry(
     Args:
         real_raw: Raw telemetry derived from the real series.
         fleet_raw: Raw telemetry of the simulated fleet.
-        sources: File names of ``real`` and ``fleet``, used in error messages.
 
     Raises:
         InputValidationError: A file does not match the schema, or both files contain the
-            same battery ID.
+            same battery ID; the message names the catalog dataset.
     """
-    real = validate_frame(real_raw, TELEMETRY_SCHEMA, sources["real"])
-    fleet = validate_frame(fleet_raw, TELEMETRY_SCHEMA, sources["fleet"])
+    real = validate_frame(real_raw, TELEMETRY_SCHEMA, REAL_SOURCE)
+    fleet = validate_frame(fleet_raw, TELEMETRY_SCHEMA, FLEET_SOURCE)
     shared = sorted(set(real[BATTERY_ID]) & set(fleet[BATTERY_ID]))
     if shared:
         row = int(fleet.index[fleet[BATTERY_ID] == shared[0]][0])
         raise InputValidationError(
-            f"{sources['fleet']}: column '{BATTERY_ID}', row {row}: battery ID {shared[0]} is "
-            f"also in {sources['real']}; expected each battery in one file only."
+            f"{FLEET_SOURCE}: column '{BATTERY_ID}', row {row}: battery ID {shared[0]} is "
+            f"also in {REAL_SOURCE}; expected each battery in one file only."
         )
     combined = pd.concat([real, fleet], ignore_index=True)
     logger.info(
@@ -122,8 +122,4 @@ def plot_daily_cycles(series: pd.DataFrame, columns: int) -> Figure:
         filled = group[group[INTERPOLATED]]
         ax.plot(group[DATE], group[CYCLES], lw=0.4, color="tab:blue", label=CYCLES)
         ax.plot(filled[DATE], filled[CYCLES], "o", ms=2, color="tab:red", label="filled")
-        locator = mdates.AutoDateLocator(minticks=3, maxticks=5)
-        ax.xaxis.set_major_locator(locator)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
-        ax.tick_params(axis="x", rotation=0)
     return finish_panels(figure, f"{CYCLES} per battery (red: days filled by interpolation)")

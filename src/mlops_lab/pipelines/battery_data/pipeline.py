@@ -2,20 +2,16 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from mlops_lab.pipelines.battery_data import nodes
+
 
 def create_pipeline(**kwargs) -> Pipeline:
     """The lab's preparation, one node per step."""
-    from mlops_lab.pipelines.battery_data import nodes
-
     return Pipeline(
         [
             Node(
                 nodes.combine_raw_telemetry,
-                inputs=[
-                    "battery_raw_telemetry_real",
-                    "battery_raw_telemetry_fleet",
-                    "params:battery_data.sources",
-                ],
+                inputs=["battery_raw_telemetry_real", "battery_raw_telemetry_fleet"],
                 outputs="battery_telemetry_combined",
                 name="combine_raw_telemetry",
             ),

@@ -24,13 +24,18 @@ logger = logging.getLogger(__name__)
 _REAL_STREAM, _FLEET_STREAM = 0, 1
 
 
-def validate_real_series(real: pd.DataFrame, source: str) -> pd.DataFrame:
+REAL_SOURCE = "battery_real_daily"
+"""The catalog dataset of the lab's file (``kedro catalog describe-datasets`` shows its file)."""
+
+
+def validate_real_series(real: pd.DataFrame) -> pd.DataFrame:
     """Check the lab's cleaned daily file at the boundary and return it typed.
 
     Raises:
         InputValidationError: A column is missing or has bad values, or the dates of a
-            battery are not one per day.
+            battery are not one per day; the message names the catalog dataset.
     """
+    source = REAL_SOURCE
     typed = validate_frame(real, TELEMETRY_SCHEMA, source)
     for battery_id, group in typed.groupby(BATTERY_ID):
         steps = group["Date"].diff().dropna()

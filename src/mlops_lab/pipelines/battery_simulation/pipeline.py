@@ -2,16 +2,16 @@
 
 from kedro.pipeline import Node, Pipeline
 
+from mlops_lab.pipelines.battery_simulation import nodes
+
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Validate the real series, then write the two raw telemetry files."""
-    from mlops_lab.pipelines.battery_simulation import nodes
-
     return Pipeline(
         [
             Node(
                 nodes.validate_real_series,
-                inputs=["battery_real_daily", "params:battery_simulation.real_source"],
+                inputs="battery_real_daily",
                 outputs="battery_real_daily_validated",
                 name="validate_real_series",
             ),
