@@ -7,7 +7,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 from tests.components.small_model import (
     MODEL,
     SEQUENCE_LENGTH,
@@ -115,7 +114,11 @@ def test_training_summary_names_metrics_by_the_rule_with_epochs_from_one():
         "best_epoch": 2,
     }
     figure, epoch_metrics = summarise_training(history)
-    assert isinstance(figure, Figure)
+    accuracy_axes = figure.axes[0]
+    assert accuracy_axes.get_title() == "accuracy"
+    curves = {line.get_label(): line for line in accuracy_axes.get_lines()}
+    assert curves["training"].get_xdata().tolist() == [1, 2]  # epochs from 1
+    assert curves["validation"].get_ydata().tolist() == [0.85, 0.95]
     assert set(epoch_metrics) == {
         "components.epoch.loss",
         "components.epoch.accuracy",
@@ -174,7 +177,10 @@ def test_error_analysis_slices_and_reasons():
     assert mlflow_metrics["components.test.accuracy"] == {"value": 0.5, "step": 0}
     assert mlflow_metrics["components.test.slice.year_1994.accuracy"]["value"] == 1.0
     assert all(key.startswith("components.test.") for key in mlflow_metrics)
-    assert isinstance(result["confusion_matrix"], Figure)
+    counts = result["confusion_matrix"].axes[0]
+    assert counts.get_title() == "counts"
+    # rows: true compliant, non-compliant; columns: predicted compliant, non-compliant
+    assert [text.get_text() for text in counts.texts] == ["0", "1", "1", "2"]
 
 
 @pytest.mark.slow

@@ -11,6 +11,7 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from mlops_lab.pipelines.component_simulation import create_pipeline
+from mlops_lab.simulators.component_texts import generate_component_texts
 
 
 def test_pipeline_writes_the_raw_texts_to_the_catalog():
@@ -46,4 +47,6 @@ def test_session_writes_the_raw_csv_with_the_test_size(kedro_project: Path):
     )
     assert len(raw) == 3000  # conf/test/parameters_component_simulation.yml
     assert set(raw["label"]) == {0, 1}
-    assert (raw["text"].str.len() > 0).all()
+    # The file is what the generator writes for the test parameters, text for text.
+    expected = generate_component_texts(3000, seed=42, year_min=1960, year_max=2024)
+    pd.testing.assert_frame_equal(raw, expected)
