@@ -45,7 +45,7 @@ def _duration_forecast(
         seasonal_order=tuple(seasonal) if season else (0, 0, 0),
         season_length=max(int(season), 1),
         include_mean=arima["order"][1] == 0,
-        method=arima.get("method", "ML"),
+        method=arima.get("method", "CSS-ML"),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
