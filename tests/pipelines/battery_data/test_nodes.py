@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from matplotlib.figure import Figure
 
 from mlops_lab.pipelines.battery_data.nodes import (
     combine_raw_telemetry,
@@ -99,9 +98,14 @@ def test_steps_and_report_count_rows_per_battery() -> None:
 
 
 def test_plot_daily_cycles_draws_one_panel_per_battery() -> None:
-    series = fill_missing_days(
-        regularise_to_daily(combine_raw_telemetry(_raw(0, 4), _raw(1, 3)))
-    )
+    series = fill_missing_days(regularise_to_daily(combine_raw_telemetry(_raw(0, 4), _raw(1, 3))))
     figure = plot_daily_cycles(series, columns=4)
-    assert isinstance(figure, Figure)
     assert [ax.get_title() for ax in figure.axes if ax.get_visible()] == ["battery 0", "battery 1"]
+    cycles, filled = figure.axes[1].get_lines()[:2]
+    assert (
+        list(cycles.get_ydata())
+        == series.loc[series["Battery_ID"] == 1, "Daily_Cycles_Used"].tolist()
+    )
+    assert len(filled.get_ydata()) == int(
+        series.loc[series["Battery_ID"] == 1, "Is_Interpolated"].sum()
+    )
