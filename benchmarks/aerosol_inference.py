@@ -7,7 +7,7 @@ the CNN, exactly as served. The data are simulated.
 
 Run from the project root after ``kedro run`` (which registers a model)::
 
-    python benchmarks/aerosol_inference.py                 # year 2005, latest version
+    python benchmarks/aerosol_inference.py                 # year 2005, @champion
     python benchmarks/aerosol_inference.py --year 2010 --version 3 --repeat 3
 """
 
@@ -37,7 +37,7 @@ LABELS = Path("data/01_raw/aerosol/hyytiala_Event_classification_2004-2014.csv")
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--year", type=int, default=2005)
-    parser.add_argument("--version", default="latest")
+    parser.add_argument("--version", default="champion", help="a version number or an alias")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs; the best is kept")
     parser.add_argument("--tracking-uri", default="sqlite:///mlruns.db")
     args = parser.parse_args()
@@ -47,7 +47,8 @@ def main() -> None:
     raw = simulate_export(days, InstrumentGrid(2005, 2014, 3.0, 1000.0, 45), 1, DefectRates())
     mlflow.set_tracking_uri(args.tracking_uri)
     mlflow.set_registry_uri(args.tracking_uri)
-    uri = f"models:/aerosol-event-classifier/{args.version}"
+    separator = "/" if args.version.isdigit() else "@"
+    uri = f"models:/aerosol-event-classifier{separator}{args.version}"
     started = time.perf_counter()
     model = mlflow.pyfunc.load_model(uri)
     load_seconds = time.perf_counter() - started

@@ -14,21 +14,22 @@ from mlops_lab.registry import RegisteredModel
 from mlops_lab.validation import InputValidationError
 
 
-def registered(version: str = "7") -> RegisteredModel:
+def registered(version: str = "7", model=None) -> RegisteredModel:
     """The tiny classifier as the registry would return it for ``@champion``."""
     return RegisteredModel(
         name="aerosol-event-classifier",
         version=version,
         run_id=None,
         aliases=("champion",),
-        python_model=classifier(),
+        python_model=model if model is not None else classifier(),
     )
 
 
 def test_every_day_of_every_file_is_listed_with_status_and_reason():
     raw = raw_days()
     exports = {"b_file": lambda: raw[raw["Day"] == 3], "a_file": raw[raw["Day"] < 3]}
-    result = classify_dmps_days(exports, registered())
+    model = classifier()
+    result = classify_dmps_days(exports, registered(model=model))
     assert result["date"].tolist() == ["2005-05-01", "2005-05-02", "2005-05-03"]
     assert result["source"].tolist() == ["a_file", "a_file", "b_file"]
     assert result["status"].tolist() == ["classified", "classified", "not classified"]
@@ -36,7 +37,7 @@ def test_every_day_of_every_file_is_listed_with_status_and_reason():
     # which version made each prediction
     assert set(result["model_name"]) == {"aerosol-event-classifier"}
     assert set(result["model_version"]) == {"7"}
-    direct = classifier().classify(raw)
+    direct = model.classify(raw)
     np.testing.assert_allclose(
         result.loc[:1, "probability_event"].to_numpy(), direct.loc[:1, "probability_event"]
     )
