@@ -4,6 +4,7 @@ a model version."""
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import mlflow
@@ -53,7 +54,12 @@ def test_selection_slice_on_an_in_memory_catalog() -> None:
 
 
 @pytest.mark.slow
-def test_session_selects_registers_promotes_and_explains(kedro_project: Path) -> None:
+def test_session_selects_registers_promotes_and_explains(
+    kedro_project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # mlflow.pyfunc.load_model (below) puts the model's code copy first on sys.path:
+    # restore it, or joblib workers of later tests import the project from that copy.
+    monkeypatch.setattr(sys, "path", list(sys.path))
     for pipeline in ("battery_simulation", "battery_data", "battery_forecasting"):
         with KedroSession.create(project_path=kedro_project, env="test") as session:
             session.run(pipeline_name=pipeline)
