@@ -27,6 +27,10 @@ from mlops_lab.validation import InputValidationError
 # The production settings on a coarser grid, to keep the test small.
 PREPROCESSING = asdict(PreprocessingConfig(n_channels=20))
 NOTE = "simulated DMPS data (test exports)"
+EXAMPLE_DAYS = {
+    "event": [["label5", "Ia"], ["label3", "event"]],
+    "non-event": [["label3", "nonevent"]],
+}
 CLASSES = ["Ia", "nonevent", "II", "undefined", None, "Ib", "nonevent", "undefined"]
 
 
@@ -164,7 +168,9 @@ def test_data_report_counts_classes_months_and_exclusions(prepared, labels):
 
 
 def test_plot_example_days(prepared):
-    figure = plot_example_days(prepared["clean"], prepared["labels"], PREPROCESSING, NOTE)
+    figure = plot_example_days(
+        prepared["clean"], prepared["labels"], PREPROCESSING, EXAMPLE_DAYS, NOTE
+    )
     titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
     assert titles == ["2004-04-01: event (class Ia)", "2004-04-07: non-event (class nonevent)"]
     assert figure._suptitle.get_text() == NOTE
@@ -172,6 +178,19 @@ def test_plot_example_days(prepared):
     event, nonevent = (ax.collections[0].get_array() for ax in figure.axes[:2])
     assert event.shape == nonevent.shape == (20, 144)
     assert event[:3].mean() > 3 * nonevent[:3].mean()
+
+
+def test_example_days_follow_the_parameters(prepared):
+    only_type_ii = {"type II": [["label5", "II"]], "absent": [["label5", "none"]]}
+    figure = plot_example_days(
+        prepared["clean"], prepared["labels"], PREPROCESSING, only_type_ii, NOTE
+    )
+    titles = [ax.get_title() for ax in figure.axes if ax.get_title()]
+    assert titles == ["2004-04-03: type II (class II)"]
+    with pytest.raises(ValueError, match="no day of any class"):
+        plot_example_days(
+            prepared["clean"], prepared["labels"], PREPROCESSING, {"x": [["label5", "none"]]}, NOTE
+        )
 
 
 def test_no_exports_is_a_clear_error():

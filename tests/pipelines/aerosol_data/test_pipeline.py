@@ -39,6 +39,9 @@ def test_pipeline_on_an_in_memory_catalog():
             "aerosol_labels_raw": MemoryDataset(raw_labels),
             "aerosol_dmps_raw": MemoryDataset({"HYY_DMPS_2004": export}, copy_mode="assign"),
             "params:aerosol_data.data_note": MemoryDataset("simulated (test)"),
+            "params:aerosol_data.example_days": MemoryDataset(
+                {"event": [["label3", "event"]], "non-event": [["label3", "nonevent"]]}
+            ),
             "params:aerosol_data.preprocessing": MemoryDataset(PREPROCESSING),
             "params:aerosol_data.preprocessing.step_minutes": MemoryDataset(10),
         }

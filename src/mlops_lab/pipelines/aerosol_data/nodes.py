@@ -88,8 +88,9 @@ def parse_dmps_exports(
     """
     if not raw_exports:
         raise InputValidationError(
-            "aerosol_dmps_raw: no DMPS export files found; expected CSV files in "
-            "01_raw/aerosol/dmps/ (run `kedro run -p aerosol_simulation`)."
+            "aerosol_dmps_raw: no DMPS export files found; expected SmartSMEAR CSV files in "
+            "the dataset's folder (see its `path` in the catalog; `kedro run -p "
+            "aerosol_simulation` writes simulated ones there)."
         )
     sizes, metadata = {}, []
     for name in sorted(raw_exports):
@@ -311,7 +312,7 @@ def build_data_report(
     return {"summary": summary, "monthly": monthly, "excluded": excluded}
 
 
-def _example_date(labels: pd.DataFrame, preferred: list[tuple[str, str]]) -> pd.Timestamp | None:
+def _example_date(labels: pd.DataFrame, preferred: list[list[str]]) -> pd.Timestamp | None:
     for scheme, name in preferred:
         chosen = labels.loc[labels[scheme] == name, "date"]
         if not chosen.empty:
@@ -320,19 +321,22 @@ def _example_date(labels: pd.DataFrame, preferred: list[tuple[str, str]]) -> pd.
 
 
 def plot_example_days(
-    clean: pd.DataFrame, labels: pd.DataFrame, preprocessing: dict[str, Any], data_note: str
+    clean: pd.DataFrame,
+    labels: pd.DataFrame,
+    preprocessing: dict[str, Any],
+    example_days: dict[str, list[list[str]]],
+    data_note: str,
 ) -> Figure:
-    """Surface plot (time x diameter, log colour) of an example event and non-event day.
+    """Surface plot (time x diameter, log colour) of one example day per panel.
 
-    The event day is the middle class-Ia day (else the middle event day), the non-event
-    day the middle non-event day, so the choice is deterministic. ``data_note`` (what the
-    DMPS data are) is shown under the panels.
+    Args:
+        example_days: Panel title -> ``[scheme, class]`` pairs in order of preference
+            (``aerosol_data.example_days``); each panel shows the middle day of the
+            first pair that has days, so the choice is deterministic.
+        data_note: What the DMPS data are, shown above the panels.
     """
     config = PreprocessingConfig.from_dict(preprocessing)
-    chosen = [
-        (_example_date(labels, [("label5", "Ia"), ("label3", "event")]), "event"),
-        (_example_date(labels, [("label3", "nonevent")]), "non-event"),
-    ]
+    chosen = [(_example_date(labels, preferred), kind) for kind, preferred in example_days.items()]
     cube, dates, _ = day_cube(clean, config.step_minutes)
     days, titles = [], []
     for date, kind in chosen:
@@ -342,5 +346,8 @@ def plot_example_days(
         days.append(cube[dates.get_loc(date)].T)
         titles.append(f"{date:%Y-%m-%d}: {kind} (class {label})")
     if not days:
-        raise ValueError("aerosol_data: no event or non-event day to plot.")
+        raise ValueError(
+            f"aerosol_data: no day of any class in aerosol_data.example_days "
+            f"({list(example_days)}) to plot."
+        )
     return surface_plot(days, titles, config.diameters_nm, config.step_minutes, data_note)

@@ -60,7 +60,13 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.plot_example_days,
-                inputs=["aerosol_dmps_clean", "aerosol_labels", PREPROCESSING, NOTE],
+                inputs=[
+                    "aerosol_dmps_clean",
+                    "aerosol_labels",
+                    PREPROCESSING,
+                    "params:aerosol_data.example_days",
+                    NOTE,
+                ],
                 outputs="aerosol_example_days_plot",
                 name="plot_example_days",
             ),
