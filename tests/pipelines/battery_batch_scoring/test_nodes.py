@@ -17,7 +17,7 @@ from mlops_lab.pipelines.battery_batch_scoring.nodes import (
 from mlops_lab.registry import RegisteredModel
 
 ARIMA = {
-    "order": [1, 0, 0],
+    "orders": [[1, 0, 0]],
     "seasonal_order": [0, 0, 0, 0],
     "weekday_regressors": True,
     "max_history_days": 120,
@@ -110,3 +110,20 @@ def test_plot_has_one_panel_per_battery(
     )
     figure = plot_forecasts(series, forecasts, history_days=60, columns=4)
     assert [ax.get_title() for ax in figure.axes if ax.get_visible()] == ["battery 0", "battery 4"]
+
+
+def test_duration_of_a_driver_without_trend_is_forecast_by_its_weekday_means(
+    series: pd.DataFrame, duration_model: RegisteredModel
+) -> None:
+    # The synthetic durations are noise around a weekly pattern: of a local level and a
+    # mean (+ weekdays), the mean fits with the smaller one-step error and is chosen.
+    arima = {**ARIMA, "orders": [[0, 1, 1], [0, 0, 0]], "max_history_days": 140}
+    future = build_future_covariates(series, duration_model, 28, arima)
+    recent = series.groupby("Battery_ID").tail(140)
+    weekday = recent.groupby([recent["Battery_ID"], recent["Date"].dt.dayofweek])
+    expected = weekday["Daily_Trip_Duration"].mean()
+    keys = pd.MultiIndex.from_arrays([future["Battery_ID"], future["Date"].dt.dayofweek])
+    np.testing.assert_allclose(future["Daily_Trip_Duration"], expected.loc[keys], rtol=1e-6)
+    width = future["duration_upper_95"] - future["duration_lower_95"]
+    noise = (recent["Daily_Trip_Duration"] - weekday["Daily_Trip_Duration"].transform("mean")).std()
+    assert (width < 5 * noise).all()  # a random walk's intervals would widen with the days

@@ -40,7 +40,7 @@ def test_pipeline_on_an_in_memory_catalog() -> None:
     for key, value in {
         "horizon": 14,
         "duration_arima": {
-            "order": [1, 0, 0],
+            "orders": [[1, 0, 0]],
             "seasonal_order": [0, 0, 0, 0],
             "max_history_days": 90,
         },

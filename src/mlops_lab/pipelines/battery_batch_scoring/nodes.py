@@ -31,28 +31,39 @@ def _weekday_dummies(dates: pd.Series) -> np.ndarray:
     return (day[:, None] == np.arange(1, 7)[None, :]).astype(float)
 
 
-def _duration_forecast(
-    history: pd.DataFrame, future_dates: pd.Series, arima: dict[str, Any]
-) -> pd.DataFrame:
-    """ARIMA forecast (statsforecast) of one battery's trip duration, with 80% / 95% bounds."""
+def _fit_duration_model(
+    y: np.ndarray, x: np.ndarray | None, order: list[int], arima: dict[str, Any]
+) -> Any:
     from statsforecast.models import ARIMA
 
-    recent = history.tail(arima["max_history_days"])
-    weekly = arima.get("weekday_regressors", True)
     *seasonal, season = arima["seasonal_order"]
     model = ARIMA(
-        order=tuple(arima["order"]),
+        order=tuple(order),
         seasonal_order=tuple(seasonal) if season else (0, 0, 0),
         season_length=max(int(season), 1),
-        include_mean=arima["order"][1] == 0,
+        include_mean=order[1] == 0,
         method=arima.get("method", "CSS-ML"),
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        model.fit(
-            recent[DURATION].to_numpy(dtype=float),
-            X=_weekday_dummies(recent[DATE]) if weekly else None,
-        )
+        return model.fit(y, X=x)
+
+
+def _duration_forecast(
+    history: pd.DataFrame, future_dates: pd.Series, arima: dict[str, Any]
+) -> pd.DataFrame:
+    """ARIMA forecast (statsforecast) of one battery's trip duration, with 80% / 95% bounds.
+
+    Of the configured ``orders``, the one with the smallest one-step error variance in
+    the fit (``sigma2``) forecasts: a local level for a drifting driver, a mean for one
+    whose driving is noise around a level (where the local level's fit fails).
+    """
+    recent = history.tail(arima["max_history_days"])
+    weekly = arima.get("weekday_regressors", True)
+    y = recent[DURATION].to_numpy(dtype=float)
+    x = _weekday_dummies(recent[DATE]) if weekly else None
+    fits = [_fit_duration_model(y, x, order, arima) for order in arima["orders"]]
+    model = min(fits, key=lambda fitted: float(fitted.model_["sigma2"]))
     forecast = model.predict(
         len(future_dates), X=_weekday_dummies(future_dates) if weekly else None, level=[80, 95]
     )
@@ -80,7 +91,8 @@ def build_future_covariates(
         series: The daily series the model was refitted on.
         model: The registered model to score with (``battery_cycles_champion``).
         horizon: Days to forecast.
-        arima: ``order``, ``seasonal_order``, ``method``, ``max_history_days`` and
+        arima: ``orders`` (tried per battery, see :func:`_duration_forecast`),
+            ``seasonal_order``, ``method``, ``max_history_days`` and
             ``weekday_regressors`` (day-of-week indicators as exogenous regressors) of
             the duration model.
     """
