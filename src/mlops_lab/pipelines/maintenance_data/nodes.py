@@ -48,9 +48,7 @@ def parse_maintenance_visits(raw: pd.DataFrame) -> pd.DataFrame:
         .reset_index(drop=True)
     )
     visits.insert(0, ID_COLUMN, range(len(visits)))
-    logger.info(
-        "Parsed %d visits; dropped identifying columns %s", len(visits), dropped
-    )
+    logger.info("Parsed %d visits; dropped identifying columns %s", len(visits), dropped)
     return visits
 
 
