@@ -82,7 +82,7 @@ def test_session_classifies_with_the_champion_or_the_version_asked_for(kedro_pro
     assert predictions["label"].tolist()[::3] == [1, 1]  # plastic and iron: non-compliant
     assert (predictions["model_version"] == 1).all()
 
-    by_alias = _classify(kedro_project, {"component_compliance": "challenger"})
+    by_alias = _classify(kedro_project, {"component_compliance_model": "challenger"})
     assert (by_alias["model_version"] == 2).all()
-    by_version = _classify(kedro_project, {"component_compliance": 1})
+    by_version = _classify(kedro_project, {"component_compliance_model": 1})
     assert (by_version["model_version"] == 1).all()

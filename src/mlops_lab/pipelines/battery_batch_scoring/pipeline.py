@@ -9,7 +9,7 @@ def create_pipeline(**kwargs) -> Pipeline:
     """Future covariates, forecasts with intervals, plot (run on demand).
 
     The model is ``battery_cycles_champion``: ``battery-cycles@champion`` unless the run
-    names another alias or version (``--params battery_cycles=3``).
+    names another alias or version (``--params battery_cycles_model=3``).
     """
     p = "params:battery_batch_scoring"
     return Pipeline(
