@@ -104,7 +104,8 @@ def train_cnn(
         label_scheme: ``label3``, ``label4`` or ``label5``.
         cnn: ``architecture`` (see :func:`mlops_lab.aerosol.cnn.build_cnn`), ``epochs``,
             ``batch_size``, ``patience``, ``ensemble_size``, ``class_weight``
-            (``balanced`` or null), ``verbose`` (Keras progress: 0, 1 or 2).
+            (``balanced`` or null), ``steps_per_execution`` (batches per compiled call,
+            default 1), ``verbose`` (Keras progress: 0, 1 or 2).
         seed: Seed of Python, NumPy and TensorFlow.
 
     Returns:
@@ -135,7 +136,13 @@ def train_cnn(
     started = time.perf_counter()
     for member in range(n_members):
         set_global_seed(seed + member)
-        model = build_cnn(x.shape[1:], len(classes), cnn["architecture"], name=f"cnn_{member}")
+        model = build_cnn(
+            x.shape[1:],
+            len(classes),
+            cnn["architecture"],
+            name=f"cnn_{member}",
+            steps_per_execution=int(cnn.get("steps_per_execution", 1)),
+        )
         stopping = keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=cnn["patience"], restore_best_weights=True
         )
