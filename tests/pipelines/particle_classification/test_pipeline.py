@@ -132,5 +132,5 @@ def test_training_registers_gates_and_classify_days_uses_the_champion(kedro_proj
     classified = predictions[predictions["status"] == "classified"]
     assert set(classified["predicted_class"]) <= {"event", "undefined", "nonevent"}
 
-    _run(kedro_project, "classify_days", {"aerosol_event_classifier": "2"})
+    _run(kedro_project, "classify_days", {"aerosol_event_classifier_model": "2"})
     assert set(_predictions(kedro_project)["model_version"]) == {"2"}
