@@ -39,6 +39,7 @@ os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from kedro.framework.hooks import hook_impl  # noqa: E402
 from tests.conftest import copy_project  # noqa: E402  (one definition of "a clean clone")
 
 MODELS = ("aerosol_event_classifier", "battery_cycles", "component_compliance")
@@ -67,22 +68,21 @@ class NodeTimer:
         self.started: dict[str, float] = {}
         self.seconds: dict[str, float] = {}
 
+    @hook_impl
     def before_node_run(self, node) -> None:
         self.started[node.name] = time.perf_counter()
 
+    @hook_impl
     def after_node_run(self, node) -> None:
         self.seconds[node.name] = time.perf_counter() - self.started.pop(node.name)
 
 
 def child_run(project: Path, pipelines: list[str], params: dict, output: Path) -> None:
     """Run ``pipelines`` in one Kedro session; write node times to ``output``."""
-    from kedro.framework.hooks import hook_impl
     from kedro.framework.session import KedroSession
     from kedro.framework.startup import bootstrap_project
 
     timer = NodeTimer()
-    timer.before_node_run = hook_impl(timer.before_node_run)
-    timer.after_node_run = hook_impl(timer.after_node_run)
     os.chdir(project)
     bootstrap_project(project)
     with KedroSession.create(project_path=project, runtime_params=params or None) as session:
