@@ -39,7 +39,7 @@ run: $(STAMP)
 	$(BIN)/kedro run
 
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # The suite on the other supported interpreters (CI keeps one): a venv per version,
 # installed from the same lock. Interpreters are looked up on PATH, then in pyenv.
@@ -54,7 +54,7 @@ test-pythons:
 	  test -x .venv-$$v/bin/python || $$py -m venv .venv-$$v; \
 	  .venv-$$v/bin/python -m pip install -q --upgrade "pip>=24"; \
 	  .venv-$$v/bin/python -m pip install -q -c requirements.lock -e ".[dev]"; \
-	  .venv-$$v/bin/python -m pytest -q; \
+	  .venv-$$v/bin/python -m pytest -q -n auto; \
 	done
 
 # Each training pipeline compiled for Azure ML and emulated step by step with the MLflow
