@@ -161,12 +161,16 @@ def measure(project: Path, *arguments: str) -> Measured:
     with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as handle:
         output = Path(handle.name)
     command = [sys.executable, __file__, "--child", str(project), str(output), *arguments]
+    logs = project / "logs"
+    logs.mkdir(exist_ok=True)
+    log = logs / ("bench-" + "-".join(arguments).replace("/", "_").replace("=", "-") + ".log")
     started = time.perf_counter()
-    process = subprocess.Popen(command, cwd=project)
-    _, status, usage = os.wait4(process.pid, 0)
+    with log.open("w") as handle:  # Kedro's own progress goes to the log, figures to stdout
+        process = subprocess.Popen(command, cwd=project, stdout=handle, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(process.pid, 0)
     seconds = time.perf_counter() - started
     if os.waitstatus_to_exitcode(status) != 0:
-        raise SystemExit(f"benchmark step failed: {' '.join(arguments)}")
+        raise SystemExit(f"benchmark step failed: {' '.join(arguments)} (see {log})")
     text = output.read_text() or "{}"
     output.unlink(missing_ok=True)
     return Measured(seconds, usage.ru_maxrss / 1024, json.loads(text))
