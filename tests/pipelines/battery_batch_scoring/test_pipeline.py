@@ -109,7 +109,8 @@ def test_a_worse_model_stays_challenger_and_scoring_loads_the_champion(
     assert (np.diff(ordered, axis=1) >= 0).all()
     assert forecasts.loc[forecasts["Battery_ID"] == 0, "Date"].min() == pd.Timestamp("2017-03-20")
 
-    _run(kedro_project, "battery_batch_scoring", battery_cycles_model=2)  # --params battery_cycles_model=2
+    # as `--params battery_cycles_model=2`
+    _run(kedro_project, "battery_batch_scoring", battery_cycles_model=2)
     by_version = _forecasts(kedro_project)
     assert by_version["model_version"].eq(2).all()
     assert by_version["model"].str.startswith("naive").all()
