@@ -26,6 +26,7 @@ includes its preprocessing. Three catalog datasets cover its life cycle:
 from __future__ import annotations
 
 import ast
+import contextlib
 import importlib.util
 import io
 import logging
@@ -225,8 +226,7 @@ def log_registered_model(
     active = mlflow.active_run()
     with tempfile.TemporaryDirectory() as staging:
         code = [str(stage_code(project, Path(staging)))] if project else None
-        context = mlflow.start_run() if active is None else _Kept()
-        with context:
+        with mlflow.start_run() if active is None else contextlib.nullcontext():
             info = mlflow.pyfunc.log_model(
                 name=artifact_path,
                 python_model=model,
@@ -248,16 +248,6 @@ def log_registered_model(
         ", ".join(requirements),
     )
     return version
-
-
-class _Kept:
-    """A context manager that keeps the active run open."""
-
-    def __enter__(self) -> None:
-        return None
-
-    def __exit__(self, *exc: object) -> None:
-        return None
 
 
 def resolve_version(model_name: str, reference: str | int) -> Any:
@@ -284,7 +274,9 @@ def load_registered_model(model_name: str, reference: str | int) -> RegisteredMo
     """Load a registered model by alias (``champion``) or version number."""
     model_version = resolve_version(model_name, reference)
     text = str(reference).strip()
-    uri = f"models:/{model_name}/{text}" if text.isdigit() else f"models:/{model_name}@{text}"
+    # The version the alias pointed to when resolved: an alias moved meanwhile cannot make
+    # the loaded model and its reported version differ.
+    uri = f"models:/{model_name}/{model_version.version}"
     search_path = list(sys.path)
     try:
         pyfunc = mlflow.pyfunc.load_model(uri)
@@ -335,13 +327,13 @@ class RegisteredModelDataset(AbstractDataset[RegistrableModel, "RegisteredModel 
         log_registered_model(model, self._model_name, self._artifact_path)
 
     def _load(self) -> RegisteredModel | None:
-        if self._missing_ok:
-            try:
-                resolve_version(self._model_name, self._reference)
-            except DatasetError:
-                logger.info("%s has no %s yet", self._model_name, self._reference)
-                return None
-        return load_registered_model(self._model_name, self._reference)
+        try:
+            return load_registered_model(self._model_name, self._reference)
+        except DatasetError:  # raised only for an alias or version that does not exist
+            if not self._missing_ok:
+                raise
+            logger.info("%s has no %s yet", self._model_name, self._reference)
+            return None
 
     def _exists(self) -> bool:
         try:
