@@ -1,0 +1,166 @@
+"""Start the endpoint of a registered model: ``kedro serve`` and ``python -m mlops_lab.serving``.
+
+``kedro serve --model battery-cycles`` serves ``battery-cycles@champion`` of the project's
+MLflow registry (``conf/<env>/mlflow.yml``) on http://127.0.0.1:8080; ``--alias`` or
+``--version`` pick another version. ``python -m mlops_lab.serving`` does the same outside
+a Kedro project, given ``--tracking-uri``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from mlops_lab.registry import CHAMPION
+from mlops_lab.serving.payload import Limits
+
+DEFAULTS = Limits()
+
+
+def _reference(alias: str | None, version: int | None) -> str:
+    if alias and version is not None:
+        raise click.UsageError("Give --alias or --version, not both.")
+    return str(version) if version is not None else alias or CHAMPION
+
+
+def serving_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """The options both commands share."""
+    options = [
+        click.option("--model", "model_name", required=True, help="Registered model name."),
+        click.option("--alias", default=None, help=f"Alias to serve (default {CHAMPION})."),
+        click.option("--version", type=click.IntRange(min=1), default=None, help="Version."),
+        click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind."),
+        click.option("--port", type=click.IntRange(1, 65535), default=8080, show_default=True),
+        click.option(
+            "--workers",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Worker processes (each loads the model once).",
+        ),
+        click.option(
+            "--threads",
+            type=click.IntRange(min=1),
+            default=1,
+            show_default=True,
+            help="Predictions at once per worker.",
+        ),
+        click.option(
+            "--max-body-bytes",
+            type=click.IntRange(min=1),
+            default=DEFAULTS.max_body_bytes,
+            show_default=True,
+        ),
+        click.option(
+            "--max-records",
+            type=click.IntRange(min=1),
+            default=DEFAULTS.max_records,
+            show_default=True,
+        ),
+        click.option(
+            "--timeout",
+            "timeout_s",
+            type=click.FloatRange(min=0.001),
+            default=DEFAULTS.timeout_s,
+            show_default=True,
+            help="Seconds to receive a request and to predict it.",
+        ),
+        click.option(
+            "--graceful-timeout",
+            "graceful_s",
+            type=click.FloatRange(min=0),
+            default=30.0,
+            show_default=True,
+            help="On SIGTERM, seconds in-flight requests get to finish.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def run_server(
+    *,
+    model_name: str,
+    alias: str | None,
+    version: int | None,
+    tracking_uri: str | None,
+    registry_uri: str | None,
+    host: str,
+    port: int,
+    workers: int,
+    threads: int,
+    max_body_bytes: int,
+    max_records: int,
+    timeout_s: float,
+    graceful_s: float,
+) -> None:
+    """Serve the model with uvicorn until SIGTERM / SIGINT (in-flight requests finish)."""
+    import uvicorn
+
+    from mlops_lab.serving.app import CONFIG_VARIABLE, ServingConfig
+
+    config = ServingConfig(
+        model_name=model_name,
+        reference=_reference(alias, version),
+        tracking_uri=tracking_uri,
+        registry_uri=registry_uri,
+        limits=Limits(max_body_bytes, max_records, timeout_s),
+        prediction_threads=threads,
+    )
+    os.environ[CONFIG_VARIABLE] = config.to_json()  # read by each worker's app factory
+    click.echo(f"Serving {model_name}@{config.reference} on http://{host}:{port}")
+    uvicorn.run(
+        "mlops_lab.serving.app:app_from_environment",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        timeout_graceful_shutdown=graceful_s,
+        timeout_keep_alive=5,
+    )
+
+
+@click.group(name="mlops_lab_serving")
+def commands() -> None:
+    """Project commands (adds `kedro serve`)."""
+
+
+@commands.command(name="serve")
+@serving_options
+@click.option("-e", "--env", default=None, help="Kedro environment whose mlflow.yml to use.")
+def serve(env: str | None, **options: Any) -> None:
+    """Serve a registered model of this project's MLflow registry over HTTP."""
+    import mlflow
+    from kedro.framework.session import KedroSession
+    from kedro.framework.startup import bootstrap_project
+
+    project_path = Path.cwd()
+    bootstrap_project(project_path)
+    with KedroSession.create(project_path=project_path, env=env) as session:
+        session.load_context()  # the project's hook sets MLflow's URIs from mlflow.yml
+        tracking_uri, registry_uri = mlflow.get_tracking_uri(), mlflow.get_registry_uri()
+    run_server(tracking_uri=tracking_uri, registry_uri=registry_uri, **options)
+
+
+@click.command(name="serve")
+@serving_options
+@click.option(
+    "--tracking-uri",
+    envvar="MLFLOW_TRACKING_URI",
+    required=True,
+    help="MLflow tracking URI, e.g. sqlite:///mlruns.db.",
+)
+@click.option(
+    "--registry-uri",
+    envvar="MLFLOW_REGISTRY_URI",
+    default=None,
+    help="MLflow registry URI (default: the tracking URI).",
+)
+def standalone(**options: Any) -> None:
+    """Serve a registered model of an MLflow registry over HTTP."""
+    run_server(**options)
