@@ -12,7 +12,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench test-emulation mlflow-summary test-pythons
+.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench test-emulation mlflow-summary test-pythons serve
 
 setup: install run
 
@@ -82,6 +82,13 @@ mlflow-ui: $(STAMP)
 # Speed and memory figures (default run, each pipeline, inference, scale curves).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run_all.py $(BENCH_ARGS)
+
+# A registered model over HTTP on loopback: make serve MODEL=battery-cycles [ALIAS=challenger | VERSION=3] [PORT=8080]
+MODEL ?= battery-cycles
+ALIAS ?= champion
+PORT ?= 8080
+serve: $(STAMP)
+	$(BIN)/kedro serve --model $(MODEL) $(if $(VERSION),--version $(VERSION),--alias $(ALIAS)) --port $(PORT)
 
 # Experiments, runs, registered versions and aliases of the project's MLflow store.
 mlflow-summary: $(STAMP)
