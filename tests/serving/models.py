@@ -1,0 +1,93 @@
+"""Registered models for the serving tests: the three lanes' real model classes, kept tiny.
+
+Each is built the way its lane's own tests build it (small data, untrained or briefly
+trained networks) and registered through :class:`mlops_lab.registry.RegisteredModelDataset`
+into a throw-away SQLite registry, so the server loads exactly what the registry holds.
+``SleepyModel`` waits before answering, to test timeouts and graceful shutdown.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import mlflow
+import numpy as np
+import pandas as pd
+from mlflow.models import ModelSignature, infer_signature
+from tests.battery.synthetic import make_series
+
+from mlops_lab.registry import RegisteredModelDataset
+
+BATTERY = "battery-cycles"
+AEROSOL = "aerosol-event-classifier"
+COMPONENTS = "component-compliance"
+SLEEPY = "sleepy-model"
+
+
+class SleepyModel(mlflow.pyfunc.PythonModel):
+    """Waits ``seconds`` (the largest of the request), then echoes them."""
+
+    def __init__(self) -> None:
+        self.input_example = pd.DataFrame({"seconds": [0.01]})
+
+    def signature(self) -> ModelSignature:
+        return infer_signature(self.input_example, self.predict(None, self.input_example))
+
+    def predict(self, context: Any, model_input: pd.DataFrame, params: Any = None) -> pd.DataFrame:
+        time.sleep(float(model_input["seconds"].max()))
+        return pd.DataFrame({"slept": model_input["seconds"].astype(float)})
+
+
+def battery_model():
+    """``BatteryCyclesModel``: a ridge regression on lag features of two batteries."""
+    from mlops_lab.battery.candidates import build_forecaster
+    from mlops_lab.battery.model import BatteryCyclesModel, error_quantiles, future_frame
+
+    history = make_series({1: 200, 2: 150})
+    spec = {
+        "kind": "regression",
+        "params": {
+            "estimator": "sklearn.linear_model.Ridge",
+            "features": {"lags": [7, 14], "windows": [7], "same_weekday_weeks": 1},
+        },
+    }
+    forecaster = build_forecaster(spec["kind"], spec["params"]).fit(history)
+    errors = pd.DataFrame({"y_true": 0.1 + np.linspace(-0.01, 0.01, 21), "y_pred": 0.1})
+    example = future_frame(history, 3, pd.Series(50.0, index=range(6)))
+    return BatteryCyclesModel(forecaster, error_quantiles(errors), example, "ridge", spec)
+
+
+def aerosol_model():
+    """``AerosolDayClassifier`` with the aerosol tests' tiny (untrained) CNN."""
+    from tests.pipelines.particle_classification.test_model import classifier
+
+    return classifier()
+
+
+def components_model():
+    """``ComponentComplianceModel`` with a fitted vocabulary and an untrained network."""
+    from tests.components.small_model import untrained_package
+
+    return untrained_package(max_chars=200)
+
+
+BUILDERS = {
+    BATTERY: battery_model,
+    AEROSOL: aerosol_model,
+    COMPONENTS: components_model,
+    SLEEPY: SleepyModel,
+}
+
+
+def register_all(uri: str) -> dict[str, Any]:
+    """Register one version of every model in the registry at ``uri``; the models by name."""
+    mlflow.set_tracking_uri(uri)
+    mlflow.set_registry_uri(uri)
+    models = {}
+    for name, build in BUILDERS.items():
+        models[name] = build()
+        with mlflow.start_run():
+            RegisteredModelDataset(model_name=name, reference="challenger").save(models[name])
+        mlflow.MlflowClient().set_registered_model_alias(name, "champion", "1")
+    return models
