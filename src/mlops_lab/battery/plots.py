@@ -80,3 +80,32 @@ def residuals_figure(forecasts: pd.DataFrame) -> Figure:
     right.set(xlabel="true - forecast", title="residual distribution")
     figure.tight_layout()
     return figure
+
+
+def training_loss_figure(loss: list[float], val_loss: list[float], title: str) -> Figure:
+    """Training and validation loss per epoch (epochs counted from 1)."""
+    figure = Figure(figsize=(6, 3.8), layout="constrained")
+    ax = figure.subplots()
+    epochs = range(1, len(loss) + 1)
+    ax.plot(epochs, loss, "-o", label="training")
+    ax.plot(epochs, val_loss, "--s", label="validation")
+    ax.set(xlabel="epoch", ylabel="loss (MSE, standardised cycles)", title=title)
+    ax.legend()
+    ax.grid(alpha=0.3)
+    return figure
+
+
+def leaderboard_figure(board: pd.DataFrame, score: str, group: str) -> Figure:
+    """Horizontal bars of ``score`` per model (best at the top), coloured by ``group``."""
+    ordered = board.sort_values(score, ascending=False)
+    figure = Figure(figsize=(8, 0.35 * len(ordered) + 1.4), layout="constrained")
+    ax = figure.subplots()
+    groups = list(dict.fromkeys(board[group]))
+    colours = {name: f"C{i}" for i, name in enumerate(groups)}
+    ax.barh(ordered["model"], ordered[score], color=[colours[g] for g in ordered[group]])
+    for name in groups:
+        ax.barh([], [], color=colours[name], label=name)
+    ax.set(xlabel=f"{score} (held-out days, macro over batteries)", title="Battery forecasters")
+    ax.legend(fontsize=8)
+    ax.tick_params(axis="y", labelsize=8)
+    return figure
