@@ -98,7 +98,7 @@ mlflow-summary: $(STAMP)
 compile: $(STAMP)
 	$(BIN)/python -m mlops_lab.azure.compile_all --env azureml --output-dir azureml_compiled
 
-# Azure ML environment spec (deploy/azureml/conda.yml) from requirements.lock.
+# Azure ML CPU and GPU environments (deploy/azureml/environments/) from the locks.
 env-spec: $(STAMP)
 	$(BIN)/python -m mlops_lab.azure.environment
 
@@ -108,7 +108,10 @@ lock:
 	/tmp/mlops-lab-lock/bin/pip install -q --upgrade "pip>=24"
 	/tmp/mlops-lab-lock/bin/pip install -q -e ".[dev]"
 	/tmp/mlops-lab-lock/bin/pip freeze --exclude-editable | grep -v "^-e" > requirements.lock
-	$(MAKE) env-spec
+	# The GPU image's CUDA wheels: resolved (not installed) against the lock.
+	/tmp/mlops-lab-lock/bin/pip install -q --dry-run --ignore-installed -c requirements.lock \
+	  --report /tmp/mlops-lab-lock/gpu.json "tensorflow[and-cuda]==$$(sed -n 's/^tensorflow==//p' requirements.lock)"
+	$(BIN)/python -m mlops_lab.azure.environment --gpu-report /tmp/mlops-lab-lock/gpu.json
 
 clean-data:
 	find data -type f ! -name .gitkeep ! -path "data/01_raw/aerosol/hyytiala_*" \

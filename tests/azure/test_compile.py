@@ -1,4 +1,5 @@
-"""Every registered pipeline compiles for Azure ML with every node wired as a step."""
+"""Every registered pipeline compiles for Azure ML with every node wired as a step, and
+Azure's own SDK loads and validates what is compiled."""
 
 from __future__ import annotations
 
@@ -21,13 +22,21 @@ def _step_name(node) -> str:  # as kedro-azureml names a node's step
 
 
 @pytest.fixture(scope="module")
-def compiled(tmp_path_factory: pytest.TempPathFactory):
+def project(tmp_path_factory: pytest.TempPathFactory):
     from tests.conftest import copy_project
 
-    project = copy_project(tmp_path_factory.mktemp("compile") / "project")
-    output = project / "azureml_compiled"
-    written = compile_pipelines(project, "azureml", output)
-    return {name: yaml.safe_load(path.read_text()) for name, path in written.items()}
+    return copy_project(tmp_path_factory.mktemp("compile") / "project")
+
+
+@pytest.fixture(scope="module")
+def compiled_paths(project):
+    """What `make compile` writes: every pipeline, compiled with `--env azureml`."""
+    return compile_pipelines(project, "azureml", project / "azureml_compiled")
+
+
+@pytest.fixture(scope="module")
+def compiled(compiled_paths):
+    return {name: yaml.safe_load(path.read_text()) for name, path in compiled_paths.items()}
 
 
 @pytest.fixture(scope="module")
@@ -65,12 +74,83 @@ def test_every_node_is_a_step_with_its_inputs_and_outputs_wired(compiled, pipeli
                     assert value == dataset
 
 
-def test_gpu_tagged_nodes_run_on_the_gpu_cluster(compiled, pipelines):
+def test_gpu_tagged_nodes_run_on_the_gpu_cluster_in_the_gpu_environment(compiled, pipelines):
     seen = set()
     for name, job in compiled.items():
         for node in pipelines[name].nodes:
-            compute = job["jobs"][_step_name(node)]["compute"]
-            expected = "azureml:gpu-cluster" if "gpu" in node.tags else "azureml:cpu-cluster"
-            assert compute == expected, (name, node.name)
-            seen.add(compute)
-    assert "azureml:cpu-cluster" in seen
+            step = job["jobs"][_step_name(node)]
+            gpu = "gpu" in node.tags
+            expected = "azureml:gpu-cluster" if gpu else "azureml:cpu-cluster"
+            environment = "azureml:mlops-lab-gpu@latest" if gpu else "azureml:mlops-lab-cpu@latest"
+            assert step["compute"] == expected, (name, node.name)
+            assert step["component"]["environment"] == environment, (name, node.name)
+            assert step.get("environment", environment) == environment, (name, node.name)
+            assert "distribution" not in step and "resources" not in step  # gpu_nodes: 1
+            seen.add((step["compute"], environment))
+    assert len(seen) == 2, "both the CPU and the GPU cluster are used"
+
+
+# Printed by azure-ai-ml's own schema classes whenever a job is loaded (not by our YAML):
+# marshmallow 3's deprecation of `context`, and notes that some schema classes of the
+# SDK are experimental. Any other warning is a finding.
+SDK_INTERNAL_WARNINGS = ("The `context` parameter is deprecated", "This is an experimental class")
+
+
+def test_azure_sdk_loads_and_validates_every_compiled_job(compiled_paths):
+    import warnings
+
+    from azure.ai.ml import load_job
+
+    for name, path in compiled_paths.items():
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            job = load_job(path)
+            result = job._validate()
+        assert result.passed, (name, result.error_messages)
+        assert job.type == "pipeline" and job.jobs, name
+        findings = [
+            str(w.message) for w in caught if not str(w.message).startswith(SDK_INTERNAL_WARNINGS)
+        ]
+        assert not findings, (name, findings)
+
+
+def _compile_with(project, runtime_params: dict, pipeline: str = "particle_classification"):
+    from kedro.framework.startup import bootstrap_project
+    from kedro_azureml.manager import KedroContextManager
+
+    from mlops_lab.azure.generator import bound_to
+
+    bootstrap_project(project)
+    with KedroContextManager(
+        env="azureml", project_path=str(project), runtime_params=runtime_params
+    ) as manager:
+        generator = bound_to(project)(
+            pipeline,
+            "azureml",
+            manager.plugin_config,
+            manager.context.params,
+            manager.context.catalog,
+            storage_account_key="",
+        )
+        return yaml.safe_load(str(generator.generate()))
+
+
+def test_gpu_nodes_above_one_compile_a_data_parallel_tensorflow_step(project, compiled_paths):
+    job = _compile_with(project, {"gpu_nodes": 3})
+    step = job["jobs"]["train_cnn"]
+    assert step["distribution"] == {
+        "type": "tensorflow",
+        "parameter_server_count": 0,
+        "worker_count": 3,
+    }
+    assert step["resources"] == {"instance_count": 3}
+    assert step["compute"] == "azureml:gpu-cluster"
+    assert "distribution" not in job["jobs"]["train_baselines"]  # CPU steps stay single-node
+
+
+@pytest.mark.parametrize("value", [0, "four", 2.5])
+def test_an_invalid_gpu_node_count_is_refused_naming_the_parameter(project, compiled_paths, value):
+    from mlops_lab.azure.generator import ComputeSettingsError
+
+    with pytest.raises(ComputeSettingsError, match=r"parameter 'gpu_nodes'.*whole number"):
+        _compile_with(project, {"gpu_nodes": value})

@@ -17,8 +17,15 @@ from kedro.config import MissingConfigException
 from kedro.framework.session import KedroSession
 
 try:
+    import kedro_azureml.cli_functions
     from kedro_azureml.cli import azureml_group
     from kedro_azureml.cli import run as plugin_run
+
+    from mlops_lab.azure.generator import ProjectPipelineGenerator
+
+    # `kedro azureml compile|submit|run` build their jobs with the project's generator
+    # (an environment and a node count per compute alias, see mlops_lab.azure.generator).
+    kedro_azureml.cli_functions.AzureMLPipelineGenerator = ProjectPipelineGenerator
 except ImportError:  # Python 3.13: kedro-azureml 1.0.0 is not installable there
     azureml_group = plugin_run = None
 

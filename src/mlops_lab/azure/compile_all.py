@@ -1,7 +1,9 @@
 """Compile every registered pipeline into an Azure ML pipeline-job YAML, offline.
 
 This is ``kedro azureml compile`` for all pipelines at once, in one Kedro session, with the
-plugin's own generator: one ``<pipeline>.yaml`` per pipeline. It needs no Azure access.
+generator ``kedro azureml`` uses (:mod:`mlops_lab.azure.generator`: the plugin's, plus an
+environment and a node count per compute): one ``<pipeline>.yaml`` per pipeline. It needs
+no Azure access.
 
     python -m mlops_lab.azure.compile_all --env azureml --output-dir azureml_compiled
 """
@@ -14,8 +16,9 @@ from pathlib import Path
 
 from kedro.framework.project import pipelines
 from kedro.framework.startup import bootstrap_project
-from kedro_azureml.generator import AzureMLPipelineGenerator
 from kedro_azureml.manager import KedroContextManager
+
+from mlops_lab.azure.generator import bound_to
 
 logger = logging.getLogger(__name__)
 
@@ -37,10 +40,11 @@ def compile_pipelines(
     bootstrap_project(project_path)
     output_dir.mkdir(parents=True, exist_ok=True)
     written: dict[str, Path] = {}
+    generator_class = bound_to(project_path)
     with KedroContextManager(env=env, project_path=str(project_path)) as manager:
         selected = names or sorted(name for name, pipe in pipelines.items() if pipe.nodes)
         for name in selected:
-            generator = AzureMLPipelineGenerator(
+            generator = generator_class(
                 name,
                 env,
                 manager.plugin_config,

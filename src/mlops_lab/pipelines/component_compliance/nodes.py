@@ -29,6 +29,7 @@ from mlops_lab.components.vectoriser import (
     text_classifier,
     text_vectoriser,
 )
+from mlops_lab.distribution import training_strategy
 from mlops_lab.registry import RegisteredModel
 from mlops_lab.reporting.classification import (
     classification_metrics,
@@ -111,13 +112,14 @@ def train_compliance_classifier(
             embeddings_path, vocabulary, model_params["embedding_dim"], seed=seed
         )
     vectoriser = text_vectoriser(vocabulary, sequence_length)
-    network = build_classifier(
-        vocabulary_size=len(vocabulary),
-        sequence_length=sequence_length,
-        learning_rate=training_params["learning_rate"],
-        embedding_matrix=matrix,
-        **model_params,
-    )
+    with training_strategy().scope():  # multi-node on Azure ML when configured
+        network = build_classifier(
+            vocabulary_size=len(vocabulary),
+            sequence_length=sequence_length,
+            learning_rate=training_params["learning_rate"],
+            embedding_matrix=matrix,
+            **model_params,
+        )
     batch_size = int(training_params["batch_size"])
     train_batches = _token_dataset(
         vectoriser(tf.constant(train["text"].to_numpy(dtype=object))),

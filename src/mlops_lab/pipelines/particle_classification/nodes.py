@@ -26,6 +26,7 @@ from mlops_lab.aerosol import splits
 from mlops_lab.aerosol.candidates import Days, NetworkClassifier, build_candidate
 from mlops_lab.aerosol.cnn import average_members, build_cnn
 from mlops_lab.aerosol.model import AerosolDayClassifier
+from mlops_lab.distribution import training_strategy
 from mlops_lab.registry import RegisteredModel
 from mlops_lab.reporting.classification import (
     classification_metrics,
@@ -136,13 +137,14 @@ def train_cnn(
     started = time.perf_counter()
     for member in range(n_members):
         set_global_seed(seed + member)
-        model = build_cnn(
-            x.shape[1:],
-            len(classes),
-            cnn["architecture"],
-            name=f"cnn_{member}",
-            steps_per_execution=int(cnn.get("steps_per_execution", 1)),
-        )
+        with training_strategy().scope():  # multi-node on Azure ML when configured
+            model = build_cnn(
+                x.shape[1:],
+                len(classes),
+                cnn["architecture"],
+                name=f"cnn_{member}",
+                steps_per_execution=int(cnn.get("steps_per_execution", 1)),
+            )
         stopping = keras.callbacks.EarlyStopping(
             monitor="val_loss", patience=cnn["patience"], restore_best_weights=True
         )
