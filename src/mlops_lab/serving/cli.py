@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+import uvicorn
 
 from mlops_lab.registry import CHAMPION
 from mlops_lab.serving.payload import Limits
@@ -100,8 +101,6 @@ def run_server(
     graceful_s: float,
 ) -> None:
     """Serve the model with uvicorn until SIGTERM / SIGINT (in-flight requests finish)."""
-    import uvicorn
-
     from mlops_lab.serving.app import CONFIG_VARIABLE, ServingConfig
 
     config = ServingConfig(
@@ -114,15 +113,35 @@ def run_server(
     )
     os.environ[CONFIG_VARIABLE] = config.to_json()  # read by each worker's app factory
     click.echo(f"Serving {model_name}@{config.reference} on http://{host}:{port}")
-    uvicorn.run(
-        "mlops_lab.serving.app:app_from_environment",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        timeout_graceful_shutdown=graceful_s,
-        timeout_keep_alive=5,
-    )
+    settings = {
+        "host": host,
+        "port": port,
+        "factory": True,
+        "timeout_graceful_shutdown": graceful_s,
+        "timeout_keep_alive": 5,
+    }
+    if workers > 1:  # uvicorn's supervisor starts, watches and stops the workers
+        uvicorn.run(APP, workers=workers, **settings)
+        return
+    server = StoppableServer(uvicorn.Config(APP, **settings))
+    server.run()
+    if not server.started:
+        raise SystemExit(3)  # as uvicorn: the server could not start (port in use, ...)
+
+
+APP = "mlops_lab.serving.app:app_from_environment"
+
+
+class StoppableServer(uvicorn.Server):
+    """uvicorn's server, but SIGTERM / SIGINT are a requested stop: exit status 0.
+
+    uvicorn finishes the requests in flight (up to ``timeout_graceful_shutdown``), then
+    raises the signal again, so the process would end killed by it (status -15).
+    """
+
+    def handle_exit(self, sig: int, frame: Any) -> None:
+        super().handle_exit(sig, frame)
+        self._captured_signals.clear()
 
 
 @click.group(name="mlops_lab_serving")
