@@ -198,13 +198,19 @@ class BatteryLstmModel(mlflow.pyfunc.PythonModel):
             last_days[battery_id] = recent[DATE].iloc[-1]
         return np.stack(windows), pd.Series(last_days, name=DATE).rename_axis(BATTERY_ID)
 
+    def forecast_windows(self, features: np.ndarray) -> np.ndarray:
+        """Cycles of the next ``horizon`` days of each window (windows x days x features)."""
+        scaled = self.scaler.transform(features)
+        if len(scaled) <= PREDICT_BATCH_SIZE:  # one call without Keras' predict loop overhead
+            output = self.network.predict_on_batch(scaled)
+        else:
+            output = self.network.predict(scaled, batch_size=PREDICT_BATCH_SIZE, verbose=0)
+        return self.scaler.target_to_cycles(np.asarray(output, dtype="float64"))
+
     def forecast(self, records: pd.DataFrame) -> pd.DataFrame:
         """The next ``horizon`` days of every battery in ``records`` (see the module doc)."""
         features, last_days = self.last_windows(records)
-        scaled = self.network.predict(
-            self.scaler.transform(features), batch_size=PREDICT_BATCH_SIZE, verbose=0
-        )
-        cycles = self.scaler.target_to_cycles(np.asarray(scaled, dtype="float64"))
+        cycles = self.forecast_windows(features)
         steps = np.arange(1, self.horizon + 1)
         return pd.DataFrame(
             {

@@ -1,0 +1,209 @@
+"""Spark for the streaming scorer: a session from ``conf/<env>/spark.yml``, started only when
+a pipeline uses a Spark dataset, and a streaming sink with a trigger.
+
+- :func:`spark_session`: ``local[*]`` (or what ``spark.yml`` says), with the project's
+  interpreter for the driver and the Python workers (``PYSPARK_PYTHON`` and
+  ``PYSPARK_DRIVER_PYTHON`` = ``sys.executable``), so workers import the same packages.
+- :class:`SparkSessionHook`: no JVM starts for the other ``kedro run`` commands; the
+  session starts before a pipeline whose datasets include a Spark dataset. After such a
+  pipeline it waits for streaming queries still running (the processing-time trigger's
+  service mode) until they stop or the command is interrupted (Ctrl-C or SIGTERM), then
+  stops them cleanly.
+- :class:`StreamingQueryDataset`: kedro-datasets' ``spark.SparkStreamingDataset`` with a
+  trigger. ``available_now`` processes every file that has landed, in micro-batches, and
+  returns when done; ``processing_time`` starts a micro-batch every interval until
+  stopped. Loading returns the sink's committed rows as a (batch) DataFrame.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from kedro.config import MissingConfigException
+from kedro.framework.hooks import hook_impl
+from kedro_datasets.spark import SparkStreamingDataset
+
+logger = logging.getLogger(__name__)
+
+TRIGGERS = ("available_now", "processing_time")
+
+
+def spark_session(config: Mapping[str, Any]) -> Any:
+    """The (one) Spark session of the process, configured by ``config`` (``spark.yml``)."""
+    os.environ["PYSPARK_PYTHON"] = sys.executable
+    os.environ["PYSPARK_DRIVER_PYTHON"] = sys.executable
+    from pyspark.sql import SparkSession
+
+    builder = SparkSession.builder
+    for key, value in config.items():
+        builder = builder.config(
+            str(key), str(value).lower() if isinstance(value, bool) else str(value)
+        )
+    session = builder.getOrCreate()
+    session.sparkContext.setLogLevel("WARN")
+    return session
+
+
+def uses_spark(catalog: Any, dataset_names: set[str]) -> bool:
+    """Whether any of the datasets is a Spark dataset (kedro-datasets' ``spark.*``)."""
+    for name in dataset_names:
+        if name.startswith("params:") or name == "parameters" or name not in catalog:
+            continue
+        if type(catalog.get(name)).__module__.startswith("kedro_datasets.spark") or isinstance(
+            catalog.get(name), SparkStreamingDataset
+        ):
+            return True
+    return False
+
+
+class SparkSessionHook:
+    """Start Spark for pipelines that use it; serve streaming queries until stopped."""
+
+    def __init__(self) -> None:
+        self._config_loader: Any = None
+        self._session: Any = None
+
+    @hook_impl
+    def after_context_created(self, context: Any) -> None:
+        self._config_loader = context.config_loader
+
+    @hook_impl
+    def before_pipeline_run(self, pipeline: Any, catalog: Any) -> None:
+        if not uses_spark(catalog, set(pipeline.datasets())):
+            return
+        try:
+            config = self._config_loader["spark"] if self._config_loader is not None else {}
+        except MissingConfigException:
+            config = {}
+        self._session = spark_session(config or {})
+        logger.info(
+            "Spark %s session on %s", self._session.version, self._session.sparkContext.master
+        )
+
+    @hook_impl
+    def after_pipeline_run(self) -> None:
+        if self._session is None:
+            return
+        active = self._session.streams.active
+        if not active:
+            return
+        logger.info(
+            "Serving %d streaming queries (%s); stop with Ctrl-C or SIGTERM",
+            len(active),
+            ", ".join(q.name or q.id for q in active),
+        )
+        previous = signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+        try:
+            for query in active:
+                query.awaitTermination()
+        except KeyboardInterrupt:
+            logger.info("Stopping the streaming queries")
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            for query in self._session.streams.active:
+                query.stop()
+
+
+def query_progress(query: Any) -> list[dict[str, Any]]:
+    """The query's recent micro-batch progress reports as plain dicts."""
+    return [json.loads(p.json) if hasattr(p, "json") else dict(p) for p in query.recentProgress]
+
+
+def _raise_keyboard_interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+class StreamingQueryDataset(SparkStreamingDataset):
+    """A Structured Streaming sink with a checkpoint and a trigger.
+
+    Args:
+        filepath: The sink table's folder.
+        file_format: Sink format (``parquet``).
+        checkpoint: The query's checkpoint folder (offsets, commits, state): a restarted
+            query continues where the last committed micro-batch ended.
+        trigger: ``available_now`` or ``processing_time``.
+        processing_time: Interval of the processing-time trigger (``"10 seconds"``).
+        query_name: Name of the query (Spark UI, logs).
+        save_args: Further writer options.
+        metadata: Kedro-viz and other metadata.
+    """
+
+    def __init__(
+        self,
+        *,
+        filepath: str,
+        checkpoint: str,
+        file_format: str = "parquet",
+        trigger: str = "available_now",
+        processing_time: str = "10 seconds",
+        query_name: str | None = None,
+        save_args: dict[str, Any] | None = None,
+        metadata: dict[str, Any] | None = None,
+    ) -> None:
+        if trigger not in TRIGGERS:
+            raise ValueError(
+                f"StreamingQueryDataset: trigger must be one of {TRIGGERS}, got {trigger!r}."
+            )
+        super().__init__(
+            filepath=filepath, file_format=file_format, save_args=save_args, metadata=metadata
+        )
+        self._checkpoint = checkpoint
+        self._trigger = trigger
+        self._processing_time = processing_time
+        self._query_name = query_name
+
+    def _describe(self) -> dict[str, Any]:
+        return {
+            **super()._describe(),
+            "checkpoint": self._checkpoint,
+            "trigger": self._trigger,
+            "processing_time": self._processing_time,
+        }
+
+    def save(self, data: Any) -> None:
+        writer = (
+            data.writeStream.format(self._file_format)
+            .option("checkpointLocation", self._checkpoint)
+            .option("path", str(self._filepath))
+            .outputMode("append")
+            .options(**self._save_args)
+        )
+        if self._query_name:
+            writer = writer.queryName(self._query_name)
+        if self._trigger == "available_now":
+            query = writer.trigger(availableNow=True).start()
+            query.awaitTermination()
+            if query.exception() is not None:
+                raise RuntimeError(
+                    f"Streaming query {self._query_name} failed: {query.exception()}"
+                )
+            progress = query_progress(query)
+            logger.info(
+                "%s: %d micro-batches, %d rows in",
+                self._query_name or self._filepath,
+                len([p for p in progress if p.get("numInputRows")]),
+                sum(p.get("numInputRows", 0) for p in progress),
+            )
+        else:
+            writer.trigger(processingTime=self._processing_time).start()
+            logger.info(
+                "%s started, every %s", self._query_name or self._filepath, self._processing_time
+            )
+
+    def load(self) -> Any:
+        from pyspark.sql import SparkSession
+
+        session = SparkSession.getActiveSession()
+        if session is None:
+            raise RuntimeError("No Spark session: load the sink inside a pipeline that uses Spark.")
+        return session.read.format(self._file_format).load(str(self._filepath))
+
+    def _exists(self) -> bool:
+        return (Path(str(self._filepath)) / "_spark_metadata").exists()
