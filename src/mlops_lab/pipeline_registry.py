@@ -8,7 +8,12 @@ from kedro.pipeline import Pipeline
 SIMULATION_PIPELINES = ("aerosol_simulation", "battery_simulation", "component_simulation")
 # Inference pipelines need a registered model and new raw data, so they are run on demand
 # (`kedro run -p classify_days`), not as part of `__default__`.
-ON_DEMAND_PIPELINES = ("classify_days", "classify_components", "battery_batch_scoring")
+ON_DEMAND_PIPELINES = (
+    "classify_days",
+    "classify_components",
+    "battery_batch_scoring",
+    "battery_streaming",  # needs a champion and landed files; Spark
+)
 
 
 def register_pipelines() -> dict[str, Pipeline]:
