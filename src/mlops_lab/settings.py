@@ -6,6 +6,7 @@ from pathlib import Path
 from kedro.config import OmegaConfigLoader
 from kedro.utils import find_kedro_project
 
+from mlops_lab.battery.spark import SparkSessionHook
 from mlops_lab.hooks import (
     AzureStorageAccountHook,
     InputErrorContextHook,
@@ -28,6 +29,7 @@ HOOKS = (
     InputErrorContextHook(),
     AzureStorageAccountHook(),
     MaterialiseDatasetFactoriesHook(),
+    SparkSessionHook(),  # starts Spark only for pipelines with a Spark dataset
 )
 
 CONFIG_LOADER_CLASS = OmegaConfigLoader
@@ -60,5 +62,6 @@ CONFIG_LOADER_ARGS = {
         "azureml": ["azureml*"],
         "mlflow": ["mlflow*"],
         "tracking": ["tracking*"],
+        "spark": ["spark*"],
     },
 }
