@@ -15,18 +15,28 @@ pytestmark = pytest.mark.slow
 PIPELINE = "maintenance_data"  # reads only a shipped real file: the smallest real pipeline
 
 
-def test_compiled_steps_execute_in_dependency_order(kedro_project: Path, tmp_path: Path):
-    compiled = compile_pipelines(kedro_project, "test", tmp_path / "yaml", [PIPELINE])[PIPELINE]
+def test_what_make_compile_sends_executes_in_dependency_order_on_a_local_datastore(
+    kedro_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    # `make compile` compiles with --env azureml: catalog paths under abfs://, MLflow in
+    # the workspace. The emulator maps the datastore to a folder and runs that YAML as is.
+    compiled = compile_pipelines(kedro_project, "azureml", tmp_path / "yaml", [PIPELINE])[PIPELINE]
     steps = parse_pipeline_job(compiled)
     assert len(steps) == len(pipelines[PIPELINE].nodes)
     position = {step.name: index for index, step in enumerate(steps)}
     for step in steps:
         assert all(position[upstream] < position[step.name] for upstream in step.upstream)
 
-    results = emulate_pipeline_job(compiled, kedro_project, tmp_path / "aml")
+    datastore = tmp_path / "datastore"
+    results = emulate_pipeline_job(compiled, kedro_project, tmp_path / "aml", datastore=datastore)
     assert [result.name for result in results] == [step.name for step in steps]
+    assert (datastore / "01_raw/maintenance/car-maintenance-data.csv").is_file()
+    assert not (kedro_project / "data/02_intermediate/maintenance").exists(), (
+        "the steps must write to the datastore, not to the project's data/"
+    )
 
-    with KedroSession.create(project_path=kedro_project, env="test") as session:
+    monkeypatch.setenv("MLOPS_LAB_DATA_ROOT", str(datastore))
+    with KedroSession.create(project_path=kedro_project, env="azureml") as session:
         catalog = session.load_context().catalog
     persisted = [
         name

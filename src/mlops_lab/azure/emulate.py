@@ -33,10 +33,14 @@ from pathlib import Path
 import yaml
 from mlflow.tracking import MlflowClient
 
+from mlops_lab.azure.datastore import upload_raw
+
 logger = logging.getLogger(__name__)
 
 PARENT_JOB_OUTPUT = re.compile(r"\$\{\{parent\.jobs\.([\w-]+)\.outputs\.([\w-]+)\}\}")
 PARENT_OUTPUT = re.compile(r"\$\{\{parent\.outputs\.([\w-]+)\}\}")
+# conf/azureml/globals.yml: data_root: ${env_or:MLOPS_LAB_DATA_ROOT,'abfs://...'}
+DATA_ROOT_VARIABLE = "MLOPS_LAB_DATA_ROOT"
 STEP_PLACEHOLDER = re.compile(r"\$\{\{(inputs|outputs)\.([\w-]+)\}\}")
 
 
@@ -170,17 +174,27 @@ def emulate_pipeline_job(
     workdir: Path,
     timeout: float = 1800,
     tracking: JobTracking | None = None,
+    datastore: Path | None = None,
 ) -> list[StepResult]:
     """Execute every step of ``compiled`` in ``project_path``; outputs go under ``workdir``.
 
     Args:
         tracking: When given, MLflow runs are made as Azure ML makes them (a parent run
             for the job, a child run per step, the step's run id in its environment).
+        datastore: A local folder standing for the workspace's datastore: the raw files
+            are uploaded there (as ``mlops_lab.azure.datastore upload`` does to Azure)
+            and every step reads and writes its catalog there (``MLOPS_LAB_DATA_ROOT``
+            replaces the ``abfs://`` data root of the ``azureml`` environment). This is
+            how a ``make compile`` job (``--env azureml``) runs here unchanged.
 
     Raises:
         EmulationError: naming the step whose command failed, with the end of its output.
     """
     steps = parse_pipeline_job(compiled)
+    mapped = {}
+    if datastore is not None:
+        upload_raw(project_path, str(datastore))
+        mapped[DATA_ROOT_VARIABLE] = str(datastore)
     if tracking is not None:
         tracking.start_job(compiled.stem)
     folders: dict[tuple[str, str], Path] = {}
@@ -198,7 +212,7 @@ def emulate_pipeline_job(
         completed = subprocess.run(
             arguments,
             cwd=project_path,
-            env={**os.environ, **step.environment_variables, **service},
+            env={**os.environ, **step.environment_variables, **mapped, **service},
             capture_output=True,
             text=True,
             timeout=timeout,
@@ -241,6 +255,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--experiment", help="Experiment of the pipeline job (default: the compiled file's name)"
     )
+    parser.add_argument(
+        "--datastore",
+        type=Path,
+        help="local folder standing for the workspace datastore (default: WORKDIR/datastore)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     tracking = JobTracking(
@@ -248,7 +267,11 @@ def main(argv: list[str] | None = None) -> None:
         args.experiment or args.compiled.stem,
     )
     results = emulate_pipeline_job(
-        args.compiled, args.project_path, args.workdir, tracking=tracking
+        args.compiled,
+        args.project_path,
+        args.workdir,
+        tracking=tracking,
+        datastore=(args.datastore or args.workdir / "datastore").resolve(),
     )
     for result in results:
         print(
