@@ -1,0 +1,5 @@
+"""Leakage audit, framed model comparison, registration and gate of ``car-maintenance``."""
+
+from .pipeline import create_pipeline
+
+__all__ = ["create_pipeline"]
