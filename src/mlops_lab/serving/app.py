@@ -38,20 +38,20 @@ from fastapi.responses import JSONResponse, Response
 from mlops_lab.registry import CHAMPION, RegisteredModel, load_registered_model
 from mlops_lab.serving.payload import (
     FORMATS,
+    JSON,
     Limits,
     RequestError,
-    frame_of,
+    answer_json,
+    check_content_type,
+    check_size,
     input_columns,
-    parse_json,
-    predictions_json,
-    records_of,
-    rejected_rows,
+    model_rejection,
+    request_frame,
 )
 
 logger = logging.getLogger(__name__)
 
 CONFIG_VARIABLE = "MLOPS_LAB_SERVING_CONFIG"
-JSON = "application/json"
 
 
 @dataclass(frozen=True)
@@ -192,25 +192,11 @@ def create_app(config: ServingConfig, load: bool = True) -> FastAPI:
     async def invocations(request: Request) -> Response:
         """Predictions for the records in the body, with the version that made them."""
         model = _ready(served)
-        content_type = request.headers.get("content-type", "")
-        if content_type.split(";")[0].strip().lower() != JSON:
-            raise RequestError(
-                415,
-                "unsupported_media_type",
-                f"Content-Type '{content_type[:60]}' is not supported; send {JSON}.",
-            )
+        check_content_type(request.headers.get("content-type"))
         body = await _read_body(request, limits)
-        records = records_of(parse_json(body), limits)
-        frame = frame_of(records, served.columns)
+        frame = request_frame(body, served.columns, limits)
         predictions = await _predict(model, frame, limits, app.state.limiter)
-        rejected = rejected_rows(predictions)
-        if rejected is not None:
-            raise RequestError(
-                422,
-                "not_predictable",
-                f"No record could be predicted: {rejected}.",
-            )
-        content = f'{{"model": {served.identity}, "predictions": {predictions_json(predictions)}}}'
+        content = answer_json(served.identity, predictions)
         return Response(content=content, media_type=JSON)
 
     return app
@@ -240,30 +226,20 @@ def _ready(served: LoadedModel) -> RegisteredModel:
 
 async def _read_body(request: Request, limits: Limits) -> bytes:
     declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limits.max_body_bytes:
-        raise _too_large(int(declared), limits)
+    if declared.isdigit():
+        check_size(int(declared), limits)
     chunks, size = [], 0
     try:
         with anyio.fail_after(limits.timeout_s):
             async for chunk in request.stream():
                 size += len(chunk)
-                if size > limits.max_body_bytes:
-                    raise _too_large(size, limits)
+                check_size(size, limits)
                 chunks.append(chunk)
     except TimeoutError:
         raise RequestError(
             408, "request_timeout", f"The body did not arrive within {limits.timeout_s:g} s."
         ) from None
     return b"".join(chunks)
-
-
-def _too_large(size: int, limits: Limits) -> RequestError:
-    return RequestError(
-        413,
-        "body_too_large",
-        f"The body has {size} bytes or more; this endpoint accepts at most "
-        f"{limits.max_body_bytes} bytes per request.",
-    )
 
 
 async def _predict(
@@ -282,4 +258,4 @@ async def _predict(
             f"The model did not answer within {limits.timeout_s:g} s; send fewer records.",
         ) from None
     except ValueError as error:  # the model's own judgement of the input
-        raise RequestError(422, "invalid_input", str(error)[:2000]) from None
+        raise model_rejection(error) from None

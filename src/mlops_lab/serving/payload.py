@@ -443,3 +443,52 @@ def rejected_rows(predictions: Any, limit: int = SHOWN) -> list[dict[str, Any]] 
         {"row": row, **{k: v for k, v in record.items() if isinstance(v, str) and v}}
         for row, record in enumerate(shown.to_dict("records"))
     ]
+
+
+# ------------------------------------------------------------------ one request, end to end
+JSON = "application/json"
+
+
+def check_content_type(content_type: str | None) -> None:
+    """Only JSON bodies are scored (415 otherwise)."""
+    text = content_type or ""
+    if text.split(";")[0].strip().lower() != JSON:
+        raise RequestError(
+            415,
+            "unsupported_media_type",
+            f"Content-Type '{text[:60]}' is not supported; send {JSON}.",
+        )
+
+
+def check_size(size: int, limits: Limits) -> None:
+    """A body over ``limits.max_body_bytes`` is refused (413)."""
+    if size > limits.max_body_bytes:
+        raise RequestError(
+            413,
+            "body_too_large",
+            f"The body has {size} bytes or more; this endpoint accepts at most "
+            f"{limits.max_body_bytes} bytes per request.",
+        )
+
+
+def request_frame(body: bytes, columns: list[ColSpec] | None, limits: Limits) -> pd.DataFrame:
+    """The typed DataFrame of a request body (every check above, in order)."""
+    check_size(len(body), limits)
+    return frame_of(records_of(parse_json(body), limits), columns)
+
+
+def model_rejection(error: ValueError) -> RequestError:
+    """The 422 of an input the model itself refused (its message, shortened)."""
+    return RequestError(422, "invalid_input", str(error)[:2000])
+
+
+def answer_json(identity: str, predictions: Any) -> str:
+    """The response body: ``{"model": <identity JSON>, "predictions": [...]}``.
+
+    Raises:
+        RequestError: 422 when the model could predict no record (:func:`rejected_rows`).
+    """
+    rejected = rejected_rows(predictions)
+    if rejected is not None:
+        raise RequestError(422, "not_predictable", f"No record could be predicted: {rejected}.")
+    return f'{{"model": {identity}, "predictions": {predictions_json(predictions)}}}'
