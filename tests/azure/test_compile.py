@@ -50,6 +50,28 @@ def test_every_non_empty_pipeline_compiles(compiled, pipelines):
     assert len(registered) >= 8
 
 
+# conf/azureml/catalog_assets.yml: registered datasets read as data assets.
+ASSET_INPUTS = {
+    "daily_battery_time_series": "daily-battery-time-series",
+    "aerosol_model_input": "aerosol-model-input",
+    "component_texts_train": "component-texts-train",
+    "component_texts_validation": "component-texts-validation",
+    "component_texts_test": "component-texts-test",
+    "maintenance_model_input_train": "maintenance-train",
+    "maintenance_model_input_test": "maintenance-test",
+}
+
+
+def test_a_step_writing_a_registered_dataset_registers_an_asset_version(compiled):
+    registered = {}
+    for job in compiled.values():
+        for step in job["jobs"].values():
+            for output, value in (step.get("outputs") or {}).items():
+                if isinstance(value, dict) and "name" in value:
+                    registered[output] = value["name"]
+    assert registered == ASSET_INPUTS
+
+
 def test_every_node_is_a_step_with_its_inputs_and_outputs_wired(compiled, pipelines):
     for name, job in compiled.items():
         pipeline = pipelines[name]
@@ -70,7 +92,14 @@ def test_every_node_is_a_step_with_its_inputs_and_outputs_wired(compiled, pipeli
                     expected = f"${{{{parent.jobs.{producer}.outputs.{_sanitize(dataset)}}}}}"
                     assert value == {"path": expected}, (name, node.name, dataset, value)
                     assert f"--az-input={dataset} " in command
-                else:  # parameters and pipeline inputs are read from the catalog
+                elif dataset in ASSET_INPUTS:  # a registered dataset: a data asset
+                    expected = {
+                        "type": "uri_folder",
+                        "path": f"azureml:{ASSET_INPUTS[dataset]}@latest",
+                    }
+                    assert value == expected, (name, node.name, dataset, value)
+                    assert f"--az-input={dataset} " in command
+                else:  # parameters and other pipeline inputs are read from the catalog
                     assert value == dataset
 
 

@@ -23,6 +23,7 @@ import logging
 import os
 import re
 import shlex
+import shutil
 import subprocess
 import sys
 import time
@@ -41,6 +42,8 @@ PARENT_JOB_OUTPUT = re.compile(r"\$\{\{parent\.jobs\.([\w-]+)\.outputs\.([\w-]+)
 PARENT_OUTPUT = re.compile(r"\$\{\{parent\.outputs\.([\w-]+)\}\}")
 # conf/azureml/globals.yml: data_root: ${env_or:MLOPS_LAB_DATA_ROOT,'abfs://...'}
 DATA_ROOT_VARIABLE = "MLOPS_LAB_DATA_ROOT"
+ASSETS_FOLDER = "_assets"  # the emulated workspace's data assets, beside the datastore
+ASSET_REFERENCE = re.compile(r"azureml:(?P<name>[\w.-]+?)(?:@latest|:(?P<version>[\w.-]+))")
 STEP_PLACEHOLDER = re.compile(r"\$\{\{(inputs|outputs)\.([\w-]+)\}\}")
 
 
@@ -58,10 +61,54 @@ class Step:
     outputs: list[str]
     compute: str
     environment_variables: dict[str, str] = field(default_factory=dict)
+    # Inputs bound to a registered data asset (``azureml:<name>@latest`` or ``:<version>``)
+    # and outputs registered as a new version of an asset (the output's ``name``).
+    asset_inputs: dict[str, tuple[str, str]] = field(default_factory=dict)
+    asset_outputs: dict[str, str] = field(default_factory=dict)
 
     @property
     def upstream(self) -> set[str]:
         return {binding[0] for binding in self.inputs.values() if binding}
+
+
+class AssetStore:
+    """The workspace's data assets, emulated: ``<root>/<name>/<version>/`` folders.
+
+    Versions are whole numbers counted from 1, as Azure ML numbers the versions a job
+    registers; ``latest`` is the highest.
+    """
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def versions(self, name: str) -> list[str]:
+        folder = self.root / name
+        found = [p.name for p in folder.iterdir() if p.is_dir()] if folder.is_dir() else []
+        return sorted(found, key=lambda v: (not v.isdigit(), int(v) if v.isdigit() else 0, v))
+
+    def resolve(self, name: str, version: str) -> Path:
+        versions = self.versions(name)
+        if not versions:
+            raise EmulationError(
+                f"data asset '{name}' has no version in the emulated workspace "
+                f"({self.root}): run the pipeline that writes it first, or register one with "
+                f"`python -m mlops_lab.azure.data_assets register --to {self.root.parent}`."
+            )
+        chosen = versions[-1] if version == "latest" else version
+        if chosen not in versions:
+            raise EmulationError(
+                f"data asset '{name}' has no version {chosen!r} (has {', '.join(versions)})"
+            )
+        return self.root / name / chosen
+
+    def register(self, name: str, folder: Path, version: str | None = None) -> str:
+        numbers = [int(v) for v in self.versions(name) if v.isdigit()]
+        version = version or str(max(numbers, default=0) + 1)
+        target = self.root / name / version
+        if target.exists():
+            raise EmulationError(f"data asset '{name}' already has version {version}")
+        shutil.copytree(folder, target)
+        return version
 
 
 @dataclass
@@ -73,6 +120,7 @@ class StepResult:
     seconds: float
     output_dirs: dict[str, Path]
     run_id: str | None = None
+    registered: dict[str, str] = field(default_factory=dict)  # asset name -> version
 
 
 @dataclass
@@ -130,10 +178,19 @@ def parse_pipeline_job(path: Path) -> list[Step]:
         if spec.get("type") != "command" or not command:
             raise EmulationError(f"{path}: job '{name}' is not a command step with a command.")
         inputs: dict[str, tuple[str, str] | None] = {}
+        asset_inputs: dict[str, tuple[str, str]] = {}
         for input_name, value in (spec.get("inputs") or {}).items():
             reference = value.get("path", "") if isinstance(value, dict) else str(value)
             match = PARENT_JOB_OUTPUT.fullmatch(reference.strip())
             inputs[input_name] = (match.group(1), match.group(2)) if match else None
+            asset = ASSET_REFERENCE.fullmatch(reference.strip())
+            if asset:
+                asset_inputs[input_name] = (asset["name"], asset["version"] or "latest")
+        asset_outputs = {
+            output_name: value["name"]
+            for output_name, value in (spec.get("outputs") or {}).items()
+            if isinstance(value, dict) and value.get("name")
+        }
         steps[name] = Step(
             name=name,
             command=" ".join(str(command).split()),
@@ -143,6 +200,8 @@ def parse_pipeline_job(path: Path) -> list[Step]:
             environment_variables={
                 key: str(value) for key, value in (spec.get("environment_variables") or {}).items()
             },
+            asset_inputs=asset_inputs,
+            asset_outputs=asset_outputs,
         )
     for step in steps.values():
         unknown = step.upstream - steps.keys()
@@ -152,11 +211,20 @@ def parse_pipeline_job(path: Path) -> list[Step]:
     return [steps[name] for name in order.static_order()]
 
 
-def _resolve_command(step: Step, folders: dict[tuple[str, str], Path]) -> list[str]:
+def _resolve_command(
+    step: Step, folders: dict[tuple[str, str], Path], assets: AssetStore | None = None
+) -> list[str]:
     def substitute(match: re.Match) -> str:
         kind, name = match.groups()
         if kind == "outputs":
             return str(folders[(step.name, name)])
+        if name in step.asset_inputs:
+            if assets is None:
+                raise EmulationError(
+                    f"step '{step.name}': input '{name}' is data asset "
+                    f"'{step.asset_inputs[name][0]}': emulate with a datastore"
+                )
+            return str(assets.resolve(*step.asset_inputs[name]))
         binding = step.inputs.get(name)
         if binding is None:
             raise EmulationError(f"step '{step.name}': input '{name}' is not bound to a step.")
@@ -191,10 +259,11 @@ def emulate_pipeline_job(
         EmulationError: naming the step whose command failed, with the end of its output.
     """
     steps = parse_pipeline_job(compiled)
-    mapped = {}
+    mapped, assets = {}, None
     if datastore is not None:
         upload_raw(project_path, str(datastore))
         mapped[DATA_ROOT_VARIABLE] = str(datastore)
+        assets = AssetStore(datastore / ASSETS_FOLDER)
     if tracking is not None:
         tracking.start_job(compiled.stem)
     folders: dict[tuple[str, str], Path] = {}
@@ -205,7 +274,7 @@ def emulate_pipeline_job(
             folders[(step.name, output)] = folder
     results = []
     for index, step in enumerate(steps, 1):
-        arguments = _resolve_command(step, folders)
+        arguments = _resolve_command(step, folders, assets)
         logger.info("[%d/%d] %s on %s", index, len(steps), step.name, step.compute)
         started = time.perf_counter()
         service = tracking.start_step(step.name) if tracking is not None else {}
@@ -228,6 +297,11 @@ def emulate_pipeline_job(
                 f"step '{step.name}' failed (exit {completed.returncode}): "
                 f"{shlex.join(arguments)}\n{tail}"
             )
+        registered = {}
+        if assets is not None:  # as Azure ML registers a named output when the step ends
+            for output, asset in step.asset_outputs.items():
+                registered[asset] = assets.register(asset, folders[(step.name, output)])
+                logger.info("registered data asset %s:%s", asset, registered[asset])
         results.append(
             StepResult(
                 name=step.name,
@@ -235,6 +309,7 @@ def emulate_pipeline_job(
                 seconds=time.perf_counter() - started,
                 output_dirs={o: folders[(step.name, o)] for o in step.outputs},
                 run_id=service.get("MLFLOW_RUN_ID"),
+                registered=registered,
             )
         )
     if tracking is not None:
@@ -274,8 +349,10 @@ def main(argv: list[str] | None = None) -> None:
         datastore=(args.datastore or args.workdir / "datastore").resolve(),
     )
     for result in results:
+        assets = " ".join(f"{name}:{version}" for name, version in result.registered.items())
         print(
             f"{result.name:40s} {result.compute:15s} {result.seconds:7.1f} s  run {result.run_id}"
+            + (f"  registered {assets}" if assets else "")
         )
 
 
