@@ -49,3 +49,29 @@ def test_submit_with_filled_workspace_but_no_credentials(kedro_project, no_netwo
     assert "No Azure credentials found" in result.output
     assert "placeholders" not in result.output
     assert no_network == []
+
+
+def test_submit_can_wait_for_the_job_and_pin_asset_versions(kedro_project):
+    result = _kedro(kedro_project, ["azureml", "submit", "--help"])
+    assert result.exit_code == 0, result.output
+    for option in ("--wait-for-completion", "--load-versions", "--params", "--env"):
+        assert option in result.output
+
+
+def test_the_plugins_own_compile_uses_the_projects_generator(kedro_project, tmp_path, no_network):
+    """`kedro azureml compile` (not only `make compile`) gives gpu steps the GPU environment."""
+    import yaml
+
+    output = tmp_path / "pipeline.yaml"
+    result = _kedro(
+        kedro_project,
+        ["azureml", "-e", "azureml", "compile", "-p", "component_compliance", "-o", str(output)],
+    )
+    assert result.exit_code == 0, result.output
+    steps = yaml.safe_load(output.read_text())["jobs"]
+    assert steps["train_compliance_classifier"]["environment"] == "azureml:mlops-lab-gpu@latest"
+    assert steps["train_compliance_classifier"]["compute"] == "azureml:gpu-cluster"
+    assert steps["score_component_compliance_candidates"]["environment"] == (
+        "azureml:mlops-lab-cpu@latest"
+    )
+    assert no_network == []
