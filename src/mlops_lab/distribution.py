@@ -14,26 +14,53 @@ import json
 import logging
 import os
 from functools import cache
+from typing import TYPE_CHECKING
 
-import tensorflow as tf
+if TYPE_CHECKING:  # TensorFlow is imported only by the nodes that train
+    import tensorflow as tf
 
 logger = logging.getLogger(__name__)
+
+
+def _parse(tf_config: str) -> dict:
+    try:
+        parsed = json.loads(tf_config)
+    except json.JSONDecodeError as error:
+        raise ValueError(f"TF_CONFIG is not JSON: {error}") from None
+    if not isinstance(parsed, dict) or not isinstance(parsed.get("cluster", {}), dict):
+        raise ValueError("TF_CONFIG must be a JSON object with a 'cluster' object")
+    return parsed
 
 
 def cluster_workers(tf_config: str | None) -> int:
     """Number of workers (chief included) that ``TF_CONFIG`` describes; 1 without it."""
     if not tf_config:
         return 1
-    try:
-        cluster = json.loads(tf_config).get("cluster", {})
-    except (json.JSONDecodeError, AttributeError) as error:
-        raise ValueError(f"TF_CONFIG is not a JSON object with a 'cluster': {error}") from None
+    cluster = _parse(tf_config).get("cluster", {})
     return sum(len(cluster.get(role, [])) for role in ("chief", "worker")) or 1
+
+
+def is_chief(tf_config: str | None) -> bool:
+    """Whether this process writes the results: the chief, or worker 0 without a chief.
+
+    The other workers of a multi-worker job train the same model (gradients are
+    all-reduced) and must not save it again.
+    """
+    if cluster_workers(tf_config) == 1:
+        return True
+    config = _parse(tf_config)
+    task = config.get("task", {})
+    role, index = str(task.get("type", "worker")).lower(), int(task.get("index", 0))
+    if "chief" in config.get("cluster", {}):
+        return role == "chief"
+    return role == "worker" and index == 0
 
 
 @cache
 def training_strategy() -> tf.distribute.Strategy:
     """The strategy of this process (created once: TensorFlow allows one per program)."""
+    import tensorflow as tf
+
     workers = cluster_workers(os.environ.get("TF_CONFIG"))
     if workers > 1:
         logger.info("TF_CONFIG lists %d workers: MultiWorkerMirroredStrategy", workers)

@@ -10,10 +10,11 @@ import mlflow
 from kedro.config import MissingConfigException
 from kedro.framework.context import KedroContext
 from kedro.framework.hooks import hook_impl
-from kedro.io import DataCatalog
+from kedro.io import DataCatalog, MemoryDataset
 from kedro.pipeline import Pipeline
 from kedro.pipeline.node import Node
 
+from mlops_lab.distribution import is_chief
 from mlops_lab.tracking import ProblemRuns, dataset_location, parse_problems, problem_pipelines
 from mlops_lab.validation import InputValidationError
 
@@ -212,3 +213,22 @@ class MaterialiseDatasetFactoriesHook:
         for name in sorted(names - listed):
             if not name.startswith("params:") and name != "parameters" and name in catalog:
                 catalog.get(name)
+
+
+class DistributedWorkerHook:
+    """Only the chief of a multi-node training step writes its outputs.
+
+    On Azure ML, a step compiled with ``num_nodes`` above 1 runs the same node on every
+    node of the job, each a worker of one ``MultiWorkerMirroredStrategy`` (``TF_CONFIG``
+    tells which). They fit the same model; if each saved it, every versioned output and
+    every MLflow metric would be written once per node. On the other workers the node's
+    outputs go to memory instead (kedro-azureml does the same for its pipeline data).
+    """
+
+    @hook_impl
+    def before_node_run(self, node: Node, catalog: DataCatalog) -> None:
+        if is_chief(os.environ.get("TF_CONFIG")):
+            return
+        logger.info("Not the chief worker: outputs of %s are not saved here", node.name)
+        for name in node.outputs:
+            catalog[name] = MemoryDataset()

@@ -9,6 +9,7 @@ from kedro.utils import find_kedro_project
 from mlops_lab.battery.spark import SparkSessionHook
 from mlops_lab.hooks import (
     AzureStorageAccountHook,
+    DistributedWorkerHook,
     InputErrorContextHook,
     MaterialiseDatasetFactoriesHook,
     ProblemTrackingHook,
@@ -29,6 +30,7 @@ HOOKS = (
     InputErrorContextHook(),
     AzureStorageAccountHook(),
     MaterialiseDatasetFactoriesHook(),
+    DistributedWorkerHook(),
     SparkSessionHook(),  # starts Spark only for pipelines with a Spark dataset
 )
 
