@@ -1,4 +1,4 @@
-"""The component-text generator: deterministic, varied, short, and labelled by the rule."""
+"""The note generator: deterministic, realistic, hard cases as asked, labelled by the rule."""
 
 from __future__ import annotations
 
@@ -6,59 +6,83 @@ import re
 
 import pytest
 
-from mlops_lab.components.rule import CONDITIONS, MATERIALS, compliance_label, read_attributes
+from mlops_lab.components.rule import CONDITIONS, MATERIALS, YEAR_LIMIT
 from mlops_lab.components.text import normalise_text
-from mlops_lab.simulators.component_texts import generate_component_texts
+from mlops_lab.simulators.component_texts import (
+    COLUMNS,
+    HARD_CASES,
+    generate_component_texts,
+    template_families,
+)
+
+VALUE_WORDS = {"poor", "fair", "good", "new", "brand", "plastic", "carbon", "steel", "iron"}
 
 
 @pytest.fixture(scope="module")
-def texts():
-    return generate_component_texts(n_texts=4000, seed=7)
+def notes():
+    return generate_component_texts(n_texts=3000, seed=7)
 
 
-def test_same_seed_same_texts_and_other_seed_other_texts(texts):
-    again = generate_component_texts(n_texts=4000, seed=7)
-    other = generate_component_texts(n_texts=4000, seed=8)
-    assert again.equals(texts)
-    assert (other["text"] != texts["text"]).mean() > 0.95
+def test_same_seed_same_notes_and_other_seed_other_notes(notes):
+    again = generate_component_texts(n_texts=3000, seed=7)
+    other = generate_component_texts(n_texts=3000, seed=8)
+    assert again.equals(notes)
+    assert (other["text"] != notes["text"]).mean() > 0.95
+    assert list(notes.columns) == COLUMNS
 
 
-def test_every_label_follows_the_rule_from_the_facts_stated(texts):
-    for text, label in zip(texts["text"], texts["label"], strict=True):
-        facts = read_attributes(normalise_text(text))
-        assert None not in (facts.year, facts.condition, facts.material), text
-        assert compliance_label(facts.year, facts.condition, facts.material) == label, text
+def test_families_do_not_depend_on_the_data_seed():
+    assert template_families(20) == template_families(20)
+    assert len({f.name for f in template_families(300)}) == 300
+    assert len({(f.year, f.condition, f.material, f.order) for f in template_families(300)}) > 290
 
 
-def test_texts_fit_the_sequence_length(texts):
-    words = texts["text"].map(lambda text: len(normalise_text(text).split()))
-    assert words.max() <= 15
-    assert words.min() >= 4
+def test_fact_token_points_at_a_fact_value_and_facts_come_late_in_many_notes(notes):
+    for text, position in zip(notes["text"], notes["fact_token"], strict=True):
+        word = normalise_text(text).split()[position]
+        assert word in VALUE_WORDS or re.fullmatch(r"(19|20)\d\d", word), (text, position)
+    assert (notes["fact_token"] >= 15).mean() > 0.25
 
 
-def test_all_values_and_both_boundary_years_occur(texts):
-    facts = [read_attributes(normalise_text(text)) for text in texts["text"]]
-    assert {f.condition for f in facts} == set(CONDITIONS)
-    assert {f.material for f in facts} == set(MATERIALS)
-    years = {f.year for f in facts}
-    assert {1994, 1995} <= years
-    assert min(years) == 1960 and max(years) == 2024
+def test_notes_are_long_noisy_and_within_max_words(notes):
+    words = notes["text"].map(lambda text: len(normalise_text(text).split()))
+    assert words.max() <= 40 and words.quantile(0.9) >= 25
+    normalised = notes["text"].map(normalise_text)
+    assert normalised.str.contains(r"\b(?:km|miles|mi)\b").mean() > 0.1  # mileage
+    assert normalised.str.contains(r"\b(?:mfr|mfd|cond|mat l|matl)\b").mean() > 0.2  # abbreviations
+    assert notes["text"].str.contains(r"[A-Z]").mean() > 0.3
+    # Typos only in irrelevant words: e.g. "vehile", "odrered" occur, fact words never.
+    assert normalised.str.contains(r"\b(?:vehile|vehcile|vehiicle|rattel|custmoer)\b").any()
 
 
-def test_phrasing_varies_in_templates_and_word_order(texts):
-    normalised = texts["text"].map(normalise_text)
-    skeletons = normalised.map(
-        lambda t: re.sub(
-            r"\b(poor|fair|good|new|plastic|carbon fiber|steel|iron|\d{4})\b", "<x>", t
-        )
-    )
-    assert skeletons.nunique() > 1000
-    year_first = normalised.str.match(r"^(manufactured|made in|built in|produced in|year)")
-    condition_first = normalised.str.match(r"^(in (poor|fair|good|new) condition|condition)")
-    material_first = normalised.str.match(r"^(made of|made from|material)")
-    assert year_first.sum() > 50 and condition_first.sum() > 50 and material_first.sum() > 50
-    assert texts["text"].str.contains(r"[A-Z]").mean() > 0.2  # raw casing left to normalise
-    assert 0.8 < texts["label"].mean() < 0.93  # about 13 % compliant by construction
+def test_labels_follow_the_rule_and_the_shares_are_as_asked():
+    balanced = generate_component_texts(4000, seed=3, non_compliant_share=0.2, hard_case_share=0.4)
+    assert balanced["label"].mean() == pytest.approx(0.2, abs=0.03)
+    hard = balanced["hard_case"].value_counts(normalize=True)
+    assert hard["none"] == pytest.approx(0.6, abs=0.03)
+    assert set(hard.index) == {"none", *HARD_CASES}
+    plain = generate_component_texts(500, seed=3, hard_case_share=0.0)
+    assert set(plain["hard_case"]) == {"none"}
+
+
+def test_hard_cases_say_what_they_claim(notes):
+    normalised = notes.assign(text=notes["text"].map(normalise_text))
+    by_kind = {kind: frame for kind, frame in normalised.groupby("hard_case")}
+    assert by_kind["negation"]["text"].str.contains(r"\b(?:not|no|isn t)\b").all()
+    compound = r"iron gr[ae]y|plastic wrap|fair weather|poor visibility|poorly|steel blue|new car"
+    assert by_kind["compound"]["text"].str.contains(compound).all()
+    years = by_kind["two_years"]["text"].str.findall(r"\b(?:19[6-9]\d|20[0-2]\d)\b")
+    assert (years.map(lambda found: len(set(found))) >= 2).all()
+    boundary_years = by_kind["boundary"]["text"].str.findall(r"\b199[3-6]\b")
+    assert boundary_years.map(len).gt(0).all()
+    # Boundary notes on the compliant side are all from 1995 or 1996.
+    compliant = by_kind["boundary"][by_kind["boundary"]["label"] == 0]
+    assert compliant["text"].str.contains(rf"\b(?:{YEAR_LIMIT}|{YEAR_LIMIT + 1})\b").all()
+
+
+def test_all_values_occur(notes):
+    normalised = " ".join(notes["text"].map(normalise_text))
+    assert all(re.search(rf"\b{value}\b", normalised) for value in (*CONDITIONS, *MATERIALS))
 
 
 def test_impossible_requests_are_refused():
@@ -66,5 +90,9 @@ def test_impossible_requests_are_refused():
         generate_component_texts(n_texts=0, seed=1)
     with pytest.raises(ValueError, match="year_min"):
         generate_component_texts(n_texts=5, seed=1, year_min=2000, year_max=1990)
-    with pytest.raises(ValueError, match="max_tokens"):
-        generate_component_texts(n_texts=50, seed=1, max_tokens=4)
+    with pytest.raises(ValueError, match="max_words"):
+        generate_component_texts(n_texts=50, seed=1, max_words=4)
+    with pytest.raises(ValueError, match="non_compliant_share"):
+        generate_component_texts(n_texts=5, seed=1, non_compliant_share=1.5)
+    with pytest.raises(ValueError, match="no year from 1995"):
+        generate_component_texts(n_texts=50, seed=1, year_min=1960, year_max=1980)

@@ -1,90 +1,123 @@
-"""Seeded generator of the lab's component-compliance documents (``text``, ``label``).
+"""Seeded generator of technicians' component notes, labelled by the lab's rule.
 
-The lab's file is not public. Each generated document is a short technician description of
-a car component that states three facts: its manufacture year, its condition (``poor``,
-``fair``, ``good``, ``new``) and its material (``plastic``, ``carbon fiber``, ``steel``,
-``iron``). The label follows the lab's rule exactly (:func:`mlops_lab.components.rule.
-compliance_label`): 1 = non-compliant when the year is before 1995, or the condition is fair
-or poor, or the material is plastic or iron; otherwise 0.
+The lab's file is not public. Each generated note is a technician's note about a car
+component that states three facts somewhere in it: the manufacture year, the condition
+(``poor``, ``fair``, ``good``, ``new``) and the material (``plastic``, ``carbon fiber``,
+``steel``, ``iron``). The label always comes from the lab's rule applied to the facts
+drawn (:func:`mlops_lab.components.rule.compliance_label`), never from the text.
 
-Phrasing varies the way technicians' notes do:
+Notes look like real ones:
 
-* each fact has many phrasings (``manufactured in 1985``, ``year of manufacture 1985``,
-  ``1985 build``; ``in fair condition``, ``condition: fair``, ``rated fair``; ``made of steel``,
-  ``steel construction``, or the material as an adjective: ``steel bracket``);
-* the three facts come in any order, joined by commas, ``and``, semicolons or nothing;
-* an optional component noun (``brake caliper``, ``door panel``...), an optional opening
-  (``technician note:``) and closing (``noted during inspection``);
-* mixed casing, trailing full stops and stray spaces, which the data pipeline normalises.
+* up to ``max_words`` words (40 by default) after normalisation, the facts anywhere;
+* irrelevant clauses and numbers that are not the manufacture year: inspection dates,
+  mileage, part and work-order numbers, customer complaints, whose words (never the facts)
+  carry typos now and then; openings, closings and a component noun;
+* abbreviations (``mfr``, ``mfd``, ``cond.``, ``mat'l``), casing and punctuation noise;
+* a configurable share of **hard cases**, one kind per note (column ``hard_case``):
+  ``negation`` ("not plastic, made of steel"), ``compound`` (a compliance word inside an
+  unrelated compound: "iron-gray paint", "fair-weather car"), ``two_years`` (another year
+  on the other side of the 1995 limit, clearly not the manufacture year: "owner since
+  1990"), ``boundary`` (manufacture year 1993-1996); ``none`` otherwise;
+* a configurable share of non-compliant notes (``non_compliant_share``).
 
-Every text has at most ``max_tokens`` words after normalisation (15 by default, the
-sequence length the lab's classifier reads), so no fact is ever cut off. Attributes are
-drawn independently and uniformly (years uniform in ``[year_min, year_max]``), which makes
-about 13 % of components compliant with the default range.
+Phrasing comes in **template families** (column ``family``): a family fixes the phrase of
+each fact, their order, the connector, the subject and the opening and closing; values,
+irrelevant clauses, noise and hard cases vary within it. Family definitions are drawn
+from their own fixed seed, so the same family name means the same template whatever the
+data seed; a group split by family (``component_data``) tests on wording never seen in
+training. ``fact_token`` is the 0-based position, in the normalised note's words, of the
+latest of the three facts' values (a note with ``fact_token >= 15`` states a fact after
+the 15th word).
 """
 
 from __future__ import annotations
 
 import logging
+import random
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
-from mlops_lab.components.rule import CONDITIONS, MATERIALS, compliance_label
+from mlops_lab.components.rule import (
+    CONDITIONS,
+    MATERIALS,
+    NON_COMPLIANT_CONDITIONS,
+    NON_COMPLIANT_MATERIALS,
+    YEAR_LIMIT,
+    compliance_label,
+)
 from mlops_lab.components.text import normalise_text
 
 logger = logging.getLogger(__name__)
 
+HARD_CASES = ("negation", "compound", "two_years", "boundary")
+COLUMNS = ["text", "label", "family", "hard_case", "fact_token"]
+FAMILY_SEED = 1995  # family definitions do not depend on the data seed
+
 YEAR_PHRASES = (
     "manufactured in {}",
     "manufactured {}",
+    "mfd {}",
+    "mfd. {}",
+    "mfr date {}",
+    "mfr year {}",
+    "mfr yr {}",
+    "date of mfr {}",
     "made in {}",
     "built in {}",
     "produced in {}",
-    "from {}",
-    "dated {}",
-    "dating from {}",
-    "made back in {}",
+    "production year {}",
     "year of manufacture {}",
     "manufacture year: {}",
-    "production year {}",
-    "year {}",
-    "{} model",
+    "manufactured back in {}",
+    "dating from {}",
     "{} build",
     "{} production",
+    "a {} part",
+    "mfg {}",
+    "assembled {}",
+    "made {}",
 )
 CONDITION_PHRASES = (
     "in {} condition",
     "{} condition",
+    "cond. {}",
+    "cond: {}",
+    "cond {}",
     "condition: {}",
-    "condition {}",
     "condition is {}",
     "condition rated {}",
-    "in {} shape",
-    "{} state",
     "rated {}",
     "graded {}",
+    "in {} shape",
+    "{} state",
     "looks {}",
     "overall {}",
+    "assessed as {}",
+    "cond. assessed {}",
+    "judged {}",
 )
 MATERIAL_PHRASES = (
     "made of {}",
     "made from {}",
+    "mat'l {}",
+    "mat'l: {}",
+    "material: {}",
+    "material is {}",
     "constructed of {}",
     "built from {}",
     "fabricated from {}",
     "consisting of {}",
-    "material: {}",
-    "material {}",
-    "in {}",
     "{} construction",
     "{} body",
+    "matl {}",
+    "of {}",
+    "adjective",  # the material as an adjective of the noun: "steel bracket"
 )
 NOUNS = (
     "component",
     "part",
     "unit",
-    "piece",
     "bracket",
     "housing",
     "panel",
@@ -99,78 +132,321 @@ NOUNS = (
     "seat frame",
     "mirror housing",
     "fuel cap",
+    "tie rod",
 )
-DETERMINERS = ("", "", "the", "a", "this")
-OPENINGS = ("technician note:", "inspection:", "report:", "checked:", "observed:", "note -")
-CLOSINGS = ("noted during inspection", "per technician", "as inspected", "on inspection")
-CONNECTORS = (" ", " ", ", ", ", ", " and ", "; ", " - ")
+DETERMINERS = ("", "the", "a", "this")
+OPENINGS = ("", "tech note:", "inspection:", "report -", "checked:", "obs:", "re:")
+CLOSINGS = ("", "noted during inspection", "per tech", "as inspected", "see photos", "ok to file")
+CONNECTORS = (" ", ", ", " and ", "; ", " - ", ". ", " / ")
+
+# Irrelevant clauses: {n} is filled with a number that is not a year.
+FILLERS = (
+    "odometer {km} km",
+    "at {k}k miles",
+    "mileage {miles}",
+    "{miles} mi on the clock",
+    "p/n {part}",
+    "part no. {part}",
+    "wo #{wo}",
+    "work order {wo}",
+    "ticket {wo}",
+    "inspected {date}",
+    "insp. date {date}",
+    "checked on {date}",
+    "customer reports rattle at idle",
+    "cust. complains of squeak over bumps",
+    "noise when braking",
+    "slight vibration at {speed} mph",
+    "vehicle came in for routine service",
+    "fitment checked",
+    "torque to spec",
+    "photos attached",
+    "bay {bay}",
+    "left side",
+    "rear right position",
+    "replacement ordered",
+    "approx. {hours} hrs labour",
+    "no leaks found",
+    "customer waiting",
+)
+# Hard cases.
+NEGATIONS = ("not {}", "no {}", "isn't {}", "not {} as listed", "not {} as on the order")
+COMPOUNDS = (
+    "iron-gray paint",
+    "paint iron-grey",
+    "plastic-wrapped on delivery",
+    "came in plastic wrap",
+    "a fair-weather car",
+    "fair-weather use only",
+    "poor-visibility bay",
+    "poorly lit photo",
+    "steel-blue trim",
+    "new-car smell",
+)
+OTHER_YEAR_BEFORE = ("owner since {}", "car first registered {}", "vehicle from {}", "chassis {}")
+OTHER_YEAR_AFTER = ("serviced in {}", "inspected in {}", "seal replaced {}", "recall notice {}")
 
 
-def _pick(rng: np.random.Generator, options: tuple[str, ...]) -> str:
-    """One of ``options``, uniformly: the draw ``rng.choice(options)`` makes, 20x faster."""
-    return options[rng.integers(len(options))]
+@dataclass(frozen=True)
+class Family:
+    """One template: a phrase per fact, their order, connector, subject and framing."""
+
+    name: str
+    year: str
+    condition: str
+    material: str
+    order: tuple[int, ...]
+    connector: str
+    noun: str
+    determiner: str
+    subject_last: bool
+    opening: str
+    closing: str
 
 
-def _tokens(text: str) -> int:
+def template_families(n_families: int) -> list[Family]:
+    """``n_families`` template families, the same for every data seed."""
+    if n_families < 1:
+        raise ValueError(f"n_families must be at least 1, got {n_families}.")
+    rng = random.Random(FAMILY_SEED)
+    families = []
+    for index in range(n_families):
+        material = _pick(rng, MATERIAL_PHRASES)
+        noun = _pick(rng, NOUNS) if material == "adjective" or rng.random() < 0.6 else ""
+        families.append(
+            Family(
+                name=f"family_{index:03d}",
+                year=_pick(rng, YEAR_PHRASES),
+                condition=_pick(rng, CONDITION_PHRASES),
+                material=material,
+                order=tuple(rng.sample(range(3), 3)),
+                connector=_pick(rng, CONNECTORS),
+                noun=noun,
+                determiner=_pick(rng, DETERMINERS) if noun else "",
+                subject_last=bool(noun) and rng.random() < 0.2,
+                opening=_pick(rng, OPENINGS),
+                closing=_pick(rng, CLOSINGS),
+            )
+        )
+    return families
+
+
+def _pick(rng: random.Random, options: tuple[str, ...]) -> str:
+    """One of ``options``, uniformly."""
+    return options[rng.randrange(len(options))]
+
+
+def _words(text: str) -> int:
     return len(normalise_text(text).split())
 
 
-def _compose(
-    rng: np.random.Generator, year: int, condition: str, material: str, max_tokens: int
-) -> str:
-    """One document stating the three facts, optional pieces dropped to fit the budget."""
+def _typo(rng: random.Random, word: str) -> str:
+    """Swap, drop or double one inner letter of a word of four letters or more."""
+    if len(word) < 4 or not word.isalpha():
+        return word
+    i = rng.randrange(1, len(word) - 2)
+    kind = rng.randrange(3)
+    if kind == 0:
+        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+    if kind == 1:
+        return word[:i] + word[i + 1 :]
+    return word[:i] + word[i] + word[i:]
+
+
+def _filler(rng: random.Random, template: str, typo_rate: float) -> str:
+    """An irrelevant clause, its numbers drawn, its words misspelt at ``typo_rate``."""
+    year = rng.randrange(2015, 2025)
+    month, day = rng.randrange(1, 13), rng.randrange(1, 29)
+    date = _pick(
+        rng,
+        (f"{year}-{month:02d}-{day:02d}", f"{month:02d}/{day:02d}/{year}", f"{day}.{month}.{year}"),
+    )
+    clause = template.format(
+        km=f"{rng.randrange(5, 300) * 1000 + rng.randrange(1000):,}",
+        k=rng.randrange(10, 250),
+        miles=rng.randrange(3000, 240000),
+        part=f"{rng.randrange(100, 9999)}-{_pick(rng, ('A', 'B', 'X', '7', 'K2'))}",
+        wo=rng.randrange(10000, 999999),
+        date=date,
+        speed=rng.randrange(30, 80),
+        bay=rng.randrange(1, 12),
+        hours=round(rng.uniform(0.5, 6), 1),
+    )
+    return " ".join(_typo(rng, w) if rng.random() < typo_rate else w for w in clause.split())
+
+
+def _draw_facts(
+    rng: random.Random, non_compliant: bool, year_min: int, year_max: int, hard_case: str
+) -> tuple[int, str, str]:
+    """Year, condition and material whose label under the rule is ``non_compliant``."""
+    compliant_conditions = [c for c in CONDITIONS if c not in NON_COMPLIANT_CONDITIONS]
+    compliant_materials = [m for m in MATERIALS if m not in NON_COMPLIANT_MATERIALS]
+    if hard_case == "boundary":
+        if not non_compliant:
+            year = rng.randrange(YEAR_LIMIT, YEAR_LIMIT + 2)
+            return (
+                year,
+                _pick(rng, tuple(compliant_conditions)),
+                _pick(rng, tuple(compliant_materials)),
+            )
+        # Only the year breaks the rule, most of the time: the boundary decides the label.
+        year = rng.randrange(YEAR_LIMIT - 2, YEAR_LIMIT)
+        if rng.random() < 0.7:
+            return (
+                year,
+                _pick(rng, tuple(compliant_conditions)),
+                _pick(rng, tuple(compliant_materials)),
+            )
+        return year, _pick(rng, CONDITIONS), _pick(rng, MATERIALS)
+    low, high = max(year_min, YEAR_LIMIT), year_max
+    if not non_compliant:
+        if low > high:
+            raise ValueError(
+                f"year range [{year_min}, {year_max}] has no year from {YEAR_LIMIT}: "
+                "no note can be compliant; lower non_compliant_share to 1 or widen the range."
+            )
+        return (
+            rng.randrange(low, high + 1),
+            _pick(rng, tuple(compliant_conditions)),
+            _pick(rng, tuple(compliant_materials)),
+        )
+    # Non-compliant: uniform over the combinations that break the rule.
+    for _ in range(1000):
+        year = rng.randrange(year_min, year_max + 1)
+        condition, material = _pick(rng, CONDITIONS), _pick(rng, MATERIALS)
+        if compliance_label(year, condition, material) == 1:
+            return year, condition, material
+    raise ValueError(f"year range [{year_min}, {year_max}] gives no non-compliant note.")
+
+
+def _fact_phrases(
+    rng: random.Random,
+    family: Family,
+    year: int,
+    condition: str,
+    material: str,
+    hard_case: str,
+) -> tuple[list[tuple[str, str]], str]:
+    """The fact clauses as (text before the value, value + rest) pairs, and the subject."""
     cond_word = "brand new" if condition == "new" and rng.random() < 0.15 else condition
-    facts = [
-        _pick(rng, YEAR_PHRASES).format(year),
-        _pick(rng, CONDITION_PHRASES).format(cond_word),
-    ]
-    noun = _pick(rng, NOUNS) if rng.random() < 0.6 else ""
-    material_as_adjective = rng.random() < (0.35 if noun else 0.15)
-    if material_as_adjective:
+
+    def split(template: str, value: str) -> tuple[str, str]:
+        before, after = template.split("{}")
+        return before, value + after
+
+    facts = {"year": split(family.year, str(year)), "condition": split(family.condition, cond_word)}
+    noun = family.noun
+    if family.material == "adjective":
         noun = f"{material} {noun or 'component'}"
     else:
-        facts.append(_pick(rng, MATERIAL_PHRASES).format(material))
-    facts = [facts[i] for i in rng.permutation(len(facts))]
-    subject = " ".join(filter(None, (_pick(rng, DETERMINERS), noun))) if noun else ""
-    # A subject usually opens the note, but "... steel bracket" also occurs.
-    subject_last = bool(subject) and rng.random() < 0.15
-    opening = _pick(rng, OPENINGS) if rng.random() < 0.2 else ""
-    closing = _pick(rng, CLOSINGS) if rng.random() < 0.2 else ""
-
-    while True:
-        body = facts[0]
-        for fact in facts[1:]:
-            body += _pick(rng, CONNECTORS) + fact
-        pieces = [body, subject] if subject_last else [subject, body]
-        text = " ".join(filter(None, [opening, *pieces, closing]))
-        if _tokens(text) <= max_tokens:
-            return text
-        # Over budget: drop the optional pieces first, then the determiner.
-        if closing:
-            closing = ""
-        elif opening:
-            opening = ""
-        elif subject and subject != noun:
-            subject = noun
+        facts["material"] = split(family.material, material)
+    if hard_case == "negation":
+        # Another value negated right before the real one: "not plastic, made of steel".
+        if "material" in facts and rng.random() < 0.6:
+            kind, other = "material", _pick(rng, tuple(m for m in MATERIALS if m != material))
         else:
-            raise ValueError(
-                f"A text stating the three facts needs more than max_tokens={max_tokens} "
-                f"words: {text!r}. Raise max_tokens."
-            )
+            kind, other = "condition", _pick(rng, tuple(c for c in CONDITIONS if c != condition))
+        before, rest = facts[kind]
+        facts[kind] = (f"{_pick(rng, NEGATIONS).format(other)}, {before}", rest)
+    kinds = ("year", "condition", "material")
+    ordered = [facts[kinds[i]] for i in family.order if kinds[i] in facts]
+    subject = " ".join(filter(None, (family.determiner, noun)))
+    return ordered, subject
 
 
-def _style(rng: np.random.Generator, text: str) -> str:
-    """Casing and punctuation as typed by people: normalisation removes it again."""
+def _compose(
+    rng: random.Random,
+    family: Family,
+    year: int,
+    condition: str,
+    material: str,
+    hard_case: str,
+    max_words: int,
+    filler_max: int,
+    typo_rate: float,
+) -> tuple[str, int]:
+    """One note and the word position of its latest fact value (fillers dropped to fit)."""
+    facts, subject = _fact_phrases(rng, family, year, condition, material, hard_case)
+    templates = rng.sample(FILLERS, rng.randrange(0, filler_max + 1))
+    extras = [_filler(rng, template, typo_rate) for template in templates]
+    if hard_case == "compound":
+        extras.append(_pick(rng, COMPOUNDS))
+    elif hard_case == "two_years":
+        if year >= YEAR_LIMIT:
+            other = rng.randrange(1965, YEAR_LIMIT)
+            extras.append(_pick(rng, OTHER_YEAR_BEFORE).format(other))
+        else:
+            other = rng.randrange(YEAR_LIMIT, 2025)
+            extras.append(_pick(rng, OTHER_YEAR_AFTER).format(other))
+    # Each extra goes before, between or after the facts (slot i = before fact i).
+    slots = [rng.randrange(0, len(facts) + 1) for _ in extras]
+    opening = family.opening
+    closing = family.closing
+    while True:
+        text, positions = "", []
+        pieces: list[tuple[str, str | None]] = []  # (text, value part or None)
+        if opening:
+            pieces.append((opening, None))
+        if subject and not family.subject_last:
+            pieces.append((subject, None))
+        for i, fact in enumerate(facts):
+            pieces += [
+                (extra, None) for extra, slot in zip(extras, slots, strict=True) if slot == i
+            ]
+            pieces.append(fact)
+        pieces += [(e, None) for e, s in zip(extras, slots, strict=True) if s == len(facts)]
+        if subject and family.subject_last:
+            pieces.append((subject, None))
+        if closing:
+            pieces.append((closing, None))
+        for number, (head, value) in enumerate(pieces):
+            if number == 0:
+                joint = ""
+            elif number == 1 and opening:
+                joint = " "
+            else:
+                joint = family.connector if value is not None else ", "
+            if value is None:
+                text += joint + head
+            else:
+                positions.append(_words(text + joint + head))
+                text += joint + head + value
+        if family.material == "adjective":
+            subject_at = _words(text.split(subject)[0]) + len(family.determiner.split())
+            positions.append(subject_at)
+        if _words(text) <= max_words:
+            return text, max(positions)
+        if extras:
+            drop = rng.randrange(len(extras))
+            # Keep the hard case's own clause: it is the last extra.
+            if hard_case in ("compound", "two_years") and len(extras) > 1:
+                drop = rng.randrange(len(extras) - 1)
+            elif hard_case in ("compound", "two_years"):
+                raise ValueError(_too_long(max_words, text))
+            extras.pop(drop)
+            slots.pop(drop)
+        elif closing or opening:
+            closing, opening = "", ""
+        else:
+            raise ValueError(_too_long(max_words, text))
+
+
+def _too_long(max_words: int, text: str) -> str:
+    return f"A note stating the three facts needs more than max_words={max_words} words: {text!r}."
+
+
+def _style(rng: random.Random, text: str) -> str:
+    """Casing and punctuation as people type them (normalisation removes it again)."""
     roll = rng.random()
     if roll < 0.3:
         text = text[0].upper() + text[1:]
-    elif roll < 0.35:
+    elif roll < 0.37:
         text = text.upper()
-    elif roll < 0.4:
+    elif roll < 0.45:
         text = text.title()
     if rng.random() < 0.3:
-        text += "."
-    if rng.random() < 0.05:
+        text += _pick(rng, (".", "..", "!", " ."))
+    if rng.random() < 0.1:
         text = text.replace(" ", "  ", 1)
     return text
 
@@ -180,38 +456,69 @@ def generate_component_texts(
     seed: int,
     year_min: int = 1960,
     year_max: int = 2024,
-    max_tokens: int = 15,
+    max_words: int = 40,
+    n_families: int = 300,
+    hard_case_share: float = 0.3,
+    non_compliant_share: float = 0.5,
+    filler_max: int = 4,
+    typo_rate: float = 0.05,
 ) -> pd.DataFrame:
-    """Generate ``n_texts`` technician descriptions and their compliance labels.
+    """Generate ``n_texts`` technicians' notes with their labels under the lab's rule.
 
     Args:
-        n_texts: number of rows.
-        seed: seed of the random generator; the same seed gives the same file.
-        year_min: earliest manufacture year (inclusive).
-        year_max: latest manufacture year (inclusive).
-        max_tokens: most words a text may have after normalisation.
+        n_texts: number of notes.
+        seed: seed of the values, noise and hard cases (families have their own seed).
+        year_min, year_max: manufacture years (inclusive), boundary cases aside.
+        max_words: most words a note may have after normalisation.
+        n_families: number of template families drawn from.
+        hard_case_share: share of notes with a hard case (kinds equally likely).
+        non_compliant_share: share of non-compliant notes.
+        filler_max: most irrelevant clauses per note.
+        typo_rate: probability that a word of an irrelevant clause is misspelt.
 
     Returns:
-        A frame with columns ``text`` (str) and ``label`` (int, 1 = non-compliant).
+        Columns ``text`` (str), ``label`` (int, 1 = non-compliant), ``family``,
+        ``hard_case`` (``none`` or one of :data:`HARD_CASES`) and ``fact_token``.
     """
     if n_texts < 1:
         raise ValueError(f"n_texts must be at least 1, got {n_texts}.")
     if year_min > year_max:
         raise ValueError(f"year_min ({year_min}) must not exceed year_max ({year_max}).")
-    rng = np.random.default_rng(seed)
-    years = rng.integers(year_min, year_max + 1, size=n_texts)
-    conditions = rng.choice(CONDITIONS, size=n_texts)
-    materials = rng.choice(MATERIALS, size=n_texts)
-    texts, labels = [], []
-    for year, condition, material in zip(years, conditions, materials, strict=True):
-        year, condition, material = int(year), str(condition), str(material)
-        texts.append(_style(rng, _compose(rng, year, condition, material, max_tokens)))
-        labels.append(compliance_label(year, condition, material))
-    frame = pd.DataFrame({"text": texts, "label": labels})
+    for name, share in (
+        ("hard_case_share", hard_case_share),
+        ("non_compliant_share", non_compliant_share),
+        ("typo_rate", typo_rate),
+    ):
+        if not 0 <= share <= 1:
+            raise ValueError(f"{name} must be between 0 and 1, got {share}.")
+    families = template_families(n_families)
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n_texts):
+        family = families[rng.randrange(n_families)]
+        hard_case = _pick(rng, HARD_CASES) if rng.random() < hard_case_share else "none"
+        non_compliant = bool(rng.random() < non_compliant_share)
+        year, condition, material = _draw_facts(rng, non_compliant, year_min, year_max, hard_case)
+        text, fact_token = _compose(
+            rng, family, year, condition, material, hard_case, max_words, filler_max, typo_rate
+        )
+        rows.append(
+            (
+                _style(rng, text),
+                compliance_label(year, condition, material),
+                family.name,
+                hard_case,
+                fact_token,
+            )
+        )
+    frame = pd.DataFrame(rows, columns=COLUMNS)
     logger.info(
-        "Generated %d component texts (seed %d), %.1f %% non-compliant.",
+        "Generated %d component notes (seed %d, %d families), %.1f %% non-compliant, "
+        "%.1f %% hard cases.",
         n_texts,
         seed,
+        n_families,
         100 * frame["label"].mean(),
+        100 * (frame["hard_case"] != "none").mean(),
     )
     return frame

@@ -11,16 +11,14 @@ from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 
 from mlops_lab.pipelines.component_simulation import create_pipeline
-from mlops_lab.simulators.component_texts import generate_component_texts
+from mlops_lab.simulators.component_texts import COLUMNS, generate_component_texts
 
 
 def test_pipeline_writes_the_raw_texts_to_the_catalog():
     params = {
         "n_texts": 200,
         "seed": 1,
-        "year_min": 1960,
-        "year_max": 2024,
-        "max_tokens": 15,
+        "notes": {"n_families": 10},
         "to_classify.n_texts": 20,
         "to_classify.seed": 2,
     }
@@ -34,7 +32,7 @@ def test_pipeline_writes_the_raw_texts_to_the_catalog():
     SequentialRunner().run(create_pipeline(), catalog)
     raw = catalog.load("component_texts_raw")
     assert len(raw) == 200
-    assert list(raw.columns) == ["text", "label"]
+    assert list(raw.columns) == COLUMNS
     assert len(catalog.load("component_texts_to_classify_sample")) == 20 + 4
 
 
@@ -48,5 +46,6 @@ def test_session_writes_the_raw_csv_with_the_test_size(kedro_project: Path):
     assert len(raw) == 3000  # conf/test/parameters_component_simulation.yml
     assert set(raw["label"]) == {0, 1}
     # The file is what the generator writes for the test parameters, text for text.
-    expected = generate_component_texts(3000, seed=42, year_min=1960, year_max=2024)
+    notes = {"year_min": 1960, "year_max": 2024, "max_words": 40, "n_families": 60}
+    expected = generate_component_texts(3000, seed=42, **notes)
     pd.testing.assert_frame_equal(raw, expected)

@@ -6,7 +6,7 @@ from mlops_lab.pipelines.component_simulation import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """The lab's labelled texts, and a sample of new texts for ``classify_components``."""
+    """Labelled technicians' notes, and a sample of new notes for ``classify_components``."""
     return Pipeline(
         [
             Node(
@@ -14,9 +14,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=[
                     "params:component_simulation.n_texts",
                     "params:component_simulation.seed",
-                    "params:component_simulation.year_min",
-                    "params:component_simulation.year_max",
-                    "params:component_simulation.max_tokens",
+                    "params:component_simulation.notes",
                 ],
                 outputs="component_texts_raw",
                 name="simulate_component_texts",
@@ -26,9 +24,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=[
                     "params:component_simulation.to_classify.n_texts",
                     "params:component_simulation.to_classify.seed",
-                    "params:component_simulation.year_min",
-                    "params:component_simulation.year_max",
-                    "params:component_simulation.max_tokens",
+                    "params:component_simulation.notes",
                 ],
                 outputs="component_texts_to_classify_sample",
                 name="simulate_texts_to_classify",
