@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 VARIANT_COLOURS = {
     "unmitigated": "#1f3a5f",
@@ -17,68 +18,72 @@ def _colour(variant: str) -> str:
     return next((c for k, c in VARIANT_COLOURS.items() if variant.startswith(k)), "#777777")
 
 
+def _marker(variant: str) -> str:
+    return "s" if variant.endswith("equalized_odds") else "o"
+
+
 def performance_against_disparity(variants: pd.DataFrame, comparison: str) -> Figure:
-    """PR-AUC (with interval) against the signed selection-rate and TPR differences."""
-    figure = Figure(figsize=(11, 4.2))
+    """PR-AUC (with interval) against the signed selection-rate and TPR differences.
+
+    Colour: the method (unmitigated, ThresholdOptimizer, ExponentiatedGradient); marker:
+    the constraint (circle demographic parity, square equalized odds). The legend gives
+    each variant's permutation p-values.
+    """
+    figure = Figure(figsize=(11, 5.2), layout="constrained")
     axes = figure.subplots(1, 2, sharey=True)
-    for ax, measure, label in zip(
-        axes,
-        ("selection_rate", "true_positive_rate"),
-        ("selection rate (demographic parity)", "true positive rate (equalized odds)"),
-        strict=True,
-    ):
+    measures = (
+        ("selection_rate", "selection rate (demographic parity)"),
+        ("true_positive_rate", "true positive rate (equalized odds)"),
+    )
+    for ax, (measure, label) in zip(axes, measures, strict=True):
         for row in variants.to_dict("records"):
             x = row[f"{measure}_diff_value"]
-            xerr = [[x - row[f"{measure}_diff_low"]], [row[f"{measure}_diff_high"] - x]]
             y = row["pr_auc_value"]
-            yerr = [[y - row["pr_auc_low"]], [row["pr_auc_high"] - y]]
             ax.errorbar(
                 x,
                 y,
-                xerr=xerr,
-                yerr=yerr,
-                fmt="o",
+                xerr=[[x - row[f"{measure}_diff_low"]], [row[f"{measure}_diff_high"] - x]],
+                yerr=[[y - row["pr_auc_low"]], [row["pr_auc_high"] - y]],
+                fmt=_marker(row["variant"]),
+                markersize=7,
                 color=_colour(row["variant"]),
                 capsize=3,
-                label=f"{row['variant']} (p={row[f'{measure}_diff_p_value']:.2f})",
+                alpha=0.85,
+                label=(
+                    f"{row['variant']} (p sel. {row['selection_rate_diff_p_value']:.2f}, "
+                    f"p TPR {row['true_positive_rate_diff_p_value']:.2f})"
+                ),
             )
         ax.axvline(0, color="#999999", linewidth=1, linestyle="--")
-        ax.set_xlabel(f"{comparison}: {label}")
-        ax.legend(fontsize=7, loc="lower left")
+        ax.set_xlabel(f"{comparison}: {label}, 95 % interval")
+        ax.xaxis.set_major_locator(MaxNLocator(6))
         ax.grid(alpha=0.3)
     axes[0].set_ylabel("test PR-AUC (95 % interval)")
+    handles, labels = axes[0].get_legend_handles_labels()
+    figure.legend(handles, labels, loc="outside lower center", ncols=2, fontsize=8)
     figure.suptitle("Performance against disparity, unmitigated and mitigated (test rows)")
     return figure
 
 
 def framing_comparison(comparison: pd.DataFrame) -> Figure:
-    """PR-AUC and ROC-AUC with intervals per framing and candidate, prevalence marked."""
-    figure = Figure(figsize=(11, 3.8))
-    axes = figure.subplots(1, 2)
-    for ax, metric, chance in zip(axes, ("pr_auc", "roc_auc"), ("prevalence", None), strict=True):
+    """PR-AUC and ROC-AUC with intervals per framing and candidate, chance levels marked."""
+    figure = Figure(figsize=(11, 3.8), layout="constrained")
+    axes = figure.subplots(1, 2, sharey=True)
+    for ax, metric in zip(axes, ("pr_auc", "roc_auc"), strict=True):
         rows = comparison[comparison["metric"] == metric].reset_index(drop=True)
-        labels = [f"{r.framing}\n{r.candidate}" for r in rows.itertuples()]
-        positions = np.arange(len(rows))
-        ax.bar(
+        positions = np.arange(len(rows))[::-1]
+        ax.barh(
             positions,
             rows["value"],
-            yerr=[rows["value"] - rows["low"], rows["high"] - rows["value"]],
+            xerr=[rows["value"] - rows["low"], rows["high"] - rows["value"]],
             color=["#1f3a5f" if s else "#9fb3cc" for s in rows["selected"]],
             capsize=3,
         )
-        level = rows["prevalence"].iloc[0] if chance else 0.5
-        ax.axhline(level, color="#c0392b", linestyle="--", linewidth=1)
-        ax.text(
-            len(rows) - 0.5,
-            level,
-            " prevalence" if chance else " chance",
-            color="#c0392b",
-            va="bottom",
-            ha="right",
-            fontsize=8,
-        )
-        ax.set_xticks(positions, labels, fontsize=7)
-        ax.set_title(f"test {metric.replace('_', '-').upper()} (95 % interval; dark = selected)")
+        chance = rows["prevalence"].iloc[0] if metric == "pr_auc" else 0.5
+        ax.axvline(chance, color="#c0392b", linestyle="--", linewidth=1)
+        ax.set_yticks(positions, [f"{r.framing} / {r.candidate}" for r in rows.itertuples()])
+        name = "PR-AUC (red: prevalence)" if metric == "pr_auc" else "ROC-AUC (red: chance)"
+        ax.set_title(f"test {name}; dark = selected")
     return figure
 
 
