@@ -8,7 +8,8 @@ import pandas as pd
 import pytest
 from tests.battery.synthetic import make_series
 
-from mlops_lab.battery.lstm import INPUT_COLUMNS, BatteryLstmModel, build_network
+from mlops_lab.battery.lstm import BatteryLstmModel, build_network
+from mlops_lab.battery.lstm_inference import INPUT_COLUMNS
 from mlops_lab.battery.windows import Scaler, day_features
 from mlops_lab.validation import InputValidationError
 
@@ -86,3 +87,22 @@ def test_bad_history_is_refused_with_the_reason(model: BatteryLstmModel, change,
     history = make_series({1: 30})
     with pytest.raises(InputValidationError, match=message):
         model.predict(None, change(history))
+
+
+def test_numpy_twin_forecasts_what_keras_forecasts() -> None:
+    keras.utils.set_random_seed(1)
+    history = make_series({1: 60, 2: 60})
+    network = build_network(WINDOW, HORIZON, [6, 3], 4, 0.01)
+    example = history[history["Battery_ID"] == 1].tail(WINDOW)[INPUT_COLUMNS]
+    model = BatteryLstmModel(
+        network, Scaler.fit(day_features(history)), WINDOW, HORIZON, example, "two layers"
+    )
+    twin = model.streaming_twin()
+    assert [len(layer) for layer in twin.lstm] == [3, 3] and [d[2] for d in twin.dense] == [
+        True,
+        False,
+    ]
+    features, _ = model.last_windows(history)
+    np.testing.assert_allclose(
+        twin.forecast_windows(features), model.forecast_windows(features), rtol=1e-4, atol=1e-6
+    )

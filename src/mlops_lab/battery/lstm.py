@@ -28,12 +28,10 @@ import pandas as pd
 import tensorflow as tf
 from mlflow.models import ModelSignature, infer_signature
 
-from mlops_lab.battery.schema import BATTERY_ID, CYCLES, DATE, DURATION
-from mlops_lab.battery.windows import FEATURES, Scaler, Windows, day_features
-from mlops_lab.validation import InputValidationError, require_columns
+from mlops_lab.battery.lstm_inference import LstmForecaster, history_windows
+from mlops_lab.battery.schema import BATTERY_ID, DATE
+from mlops_lab.battery.windows import FEATURES, Scaler, Windows
 
-INPUT_COLUMNS = [DATE, BATTERY_ID, DURATION, CYCLES]
-"""Columns the registered model reads (other columns of the daily series are ignored)."""
 OUTPUT_COLUMNS = [DATE, BATTERY_ID, "forecast"]
 PREDICT_BATCH_SIZE = 1024
 
@@ -147,56 +145,20 @@ class BatteryLstmModel(mlflow.pyfunc.PythonModel):
         return infer_signature(self.input_example, self.forecast(self.input_example))
 
     def last_windows(self, records: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
-        """Each battery's last ``window`` days as features, and the date of its last day.
+        """See :func:`mlops_lab.battery.lstm_inference.history_windows`."""
+        return history_windows(records, self.window)
 
-        Raises:
-            InputValidationError: A column is missing, a value is missing, negative or not
-                a date, a battery has fewer than ``window`` days, or its last ``window``
-                days are not consecutive.
-        """
-        source = "battery-cycles-lstm input"
-        require_columns(records, INPUT_COLUMNS, source)
-        frame = records[INPUT_COLUMNS].reset_index(drop=True)
-        dates = pd.to_datetime(frame[DATE], errors="coerce")
-        for column in INPUT_COLUMNS:
-            values = dates if column == DATE else pd.to_numeric(frame[column], errors="coerce")
-            bad = values.isna()
-            if column != DATE:
-                bad |= values < 0
-            if bad.any():
-                rows = bad[bad].index.tolist()[:5]
-                expected = "a date" if column == DATE else "a non-negative number"
-                raise InputValidationError(
-                    f"{source}: column '{column}' expected {expected}; failed at rows {rows} "
-                    f"(values {frame.loc[rows, column].tolist()})."
-                )
-        frame = frame.assign(**{DATE: dates, BATTERY_ID: frame[BATTERY_ID].astype(int)})
-        frame = frame.sort_values([BATTERY_ID, DATE])
-        duplicated = frame.duplicated([BATTERY_ID, DATE])
-        if duplicated.any():
-            row = frame[duplicated].iloc[0]
-            raise InputValidationError(
-                f"{source}: battery {row[BATTERY_ID]} has day {row[DATE].date()} more than once; "
-                "expected one row per battery and day."
-            )
-        windows, last_days = [], {}
-        for battery_id, group in frame.groupby(BATTERY_ID, sort=True):
-            recent = group.tail(self.window)
-            if len(recent) < self.window:
-                raise InputValidationError(
-                    f"{source}: battery {battery_id} has {len(recent)} day(s) of history; the "
-                    f"model needs its last {self.window} consecutive days."
-                )
-            span = (recent[DATE].iloc[-1] - recent[DATE].iloc[0]).days
-            if span != self.window - 1:
-                raise InputValidationError(
-                    f"{source}: battery {battery_id}'s last {self.window} days are not "
-                    f"consecutive ({recent[DATE].iloc[0].date()} to "
-                    f"{recent[DATE].iloc[-1].date()}); fill the missing days first."
-                )
-            windows.append(day_features(recent))
-            last_days[battery_id] = recent[DATE].iloc[-1]
-        return np.stack(windows), pd.Series(last_days, name=DATE).rename_axis(BATTERY_ID)
+    def streaming_twin(self) -> LstmForecaster:
+        """The same forecaster without Keras (NumPy weights), for Spark Python workers."""
+        lstm, dense = [], []
+        for layer in self.network.layers:
+            weights = [np.asarray(w, dtype="float64") for w in layer.get_weights()]
+            if isinstance(layer, keras.layers.LSTM):
+                lstm.append(tuple(weights))
+            elif isinstance(layer, keras.layers.Dense):
+                relu = layer.get_config()["activation"] == "relu"
+                dense.append((*weights, relu))
+        return LstmForecaster(tuple(lstm), tuple(dense), self.scaler, self.window, self.horizon)
 
     def forecast_windows(self, features: np.ndarray) -> np.ndarray:
         """Cycles of the next ``horizon`` days of each window (windows x days x features)."""

@@ -13,13 +13,8 @@ from matplotlib.figure import Figure
 
 from mlops_lab.battery import plots
 from mlops_lab.battery.candidates import BASELINE_KINDS, forecaster_from_spec
-from mlops_lab.battery.lstm import (
-    INPUT_COLUMNS,
-    BatteryLstmModel,
-    build_network,
-    fit_network,
-    window_dataset,
-)
+from mlops_lab.battery.lstm import BatteryLstmModel, build_network, fit_network, window_dataset
+from mlops_lab.battery.lstm_inference import INPUT_COLUMNS
 from mlops_lab.battery.metrics import (
     METRICS,
     best_constant_normalized_rmse,

@@ -58,14 +58,18 @@ def score_telemetry_stream(
 ) -> Any:
     """Forecast the next days from each battery's newest window when its new day arrives.
 
-    The champion is pickled once into a broadcast; each Spark Python worker unpickles it
-    once (:func:`mlops_lab.battery.streaming.cached_model`). The windows live in the
-    query's state store, keyed by battery.
+    The champion (for the LSTM, its NumPy twin with the same weights) is pickled once
+    into a broadcast; each Spark Python worker unpickles it once
+    (:func:`mlops_lab.battery.streaming.cached_model`). The windows live in the query's
+    state store, keyed by battery.
     """
     from pyspark.sql.streaming.state import GroupStateTimeout
 
     session = valid.sparkSession
-    payload = session.sparkContext.broadcast(cloudpickle.dumps(champion.python_model))
+    # The LSTM's NumPy twin: the same forecasts, and workers never import TensorFlow.
+    twin = getattr(champion.python_model, "streaming_twin", None)
+    model = twin() if twin is not None else champion.python_model
+    payload = session.sparkContext.broadcast(cloudpickle.dumps(model))
     scorer = WindowScorer(champion.name, champion.version, payload, windows)
     logger.info("Scoring the stream with %s v%s", champion.name, champion.version)
     return valid.groupBy(BATTERY_ID).applyInPandasWithState(
