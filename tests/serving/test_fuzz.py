@@ -119,7 +119,11 @@ def test_malformed_payloads_never_get_a_5xx(name, endpoints, registered):
         database=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
     )
-    @given(payload=payloads(good))
+    # A day's first rows as the aerosol base: the payloads stay small (the full day is
+    # 194 kB) and still reach the model, which answers a partial day with a 422.
+    base = good[:12] if name == AEROSOL else good
+
+    @given(payload=payloads(base))
     def send(payload: tuple[bytes, str]) -> None:
         body, content_type = payload
         answer = endpoint.post(raw=body, **{"Content-Type": content_type})

@@ -16,7 +16,10 @@ health route answers while it loads), through :func:`mlops_lab.registry.load_reg
 are checked against the signature before the model is called; every client mistake is a
 4xx with a message naming the field and row (``RequestError``), a ``ValueError`` raised by
 the model for input it cannot predict is a 422 with the model's message. Predictions run
-in worker threads (``prediction_threads`` at a time), each bounded by ``timeout_s`` (504).
+in worker threads (``prediction_threads`` at a time, as ``mlflow models serve`` runs them
+in threads), each bounded by ``timeout_s`` (504). The model predicts its own input example
+once before the worker reports ``Healthy``, so lazy set-up (Keras' predict function) is
+done before requests arrive.
 """
 
 from __future__ import annotations
@@ -72,7 +75,7 @@ class ServingConfig:
     tracking_uri: str | None = None
     registry_uri: str | None = None
     limits: Limits = field(default_factory=Limits)
-    prediction_threads: int = 1
+    prediction_threads: int = 4
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -108,6 +111,7 @@ class LoadedModel:
             self.signature = info.signature
             self.columns = input_columns(info.signature)
             self.identity = json.dumps(self.describe(model))
+            warm_up(model)
             self.model = model
             self.status = "Healthy"
             logger.info("Serving %s version %s (%s)", model.name, model.version, config.reference)
@@ -124,6 +128,17 @@ class LoadedModel:
             "alias": None if reference.isdigit() else reference,
             "run_id": model.run_id,
         }
+
+
+def warm_up(model: RegisteredModel) -> None:
+    """Predict the model's own input example once, so lazy set-up is done before requests."""
+    example = getattr(model.python_model, "input_example", None)
+    if example is None:
+        return
+    try:
+        model.predict(example)
+    except Exception as error:  # a model whose example does not predict still serves
+        logger.warning("Warm-up prediction of %s failed: %s", model.name, error)
 
 
 def create_app(config: ServingConfig, load: bool = True) -> FastAPI:

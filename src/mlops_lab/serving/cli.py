@@ -46,7 +46,7 @@ def serving_options(command: Callable[..., Any]) -> Callable[..., Any]:
         click.option(
             "--threads",
             type=click.IntRange(min=1),
-            default=1,
+            default=4,
             show_default=True,
             help="Predictions at once per worker.",
         ),

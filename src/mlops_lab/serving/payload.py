@@ -312,6 +312,8 @@ def frame_of(records: Sequence[Mapping[str, Any]], columns: list[ColSpec] | None
     names = [spec.name for spec in columns]
     known = set(names)
     for row, record in enumerate(records):
+        if record.keys() <= known:
+            continue
         unknown = [name for name in record if name not in known]
         if unknown:
             raise RequestError(
@@ -339,6 +341,10 @@ def frame_of(records: Sequence[Mapping[str, Any]], columns: list[ColSpec] | None
             )
         if not any(present) and not any(spec.name in record for record in records):
             continue  # an optional column the request does not use
+        fast = _fast_column(spec, values, all(present))
+        if fast is not None:
+            data[spec.name] = fast
+            continue
         converted = []
         for row, value in enumerate(values):
             if value is None:
@@ -356,6 +362,33 @@ def frame_of(records: Sequence[Mapping[str, Any]], columns: list[ColSpec] | None
                 ) from None
         data[spec.name] = _column(converted, dtype, all(present))
     return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
+
+
+def _fast_column(spec: ColSpec, values: list[Any], complete: bool) -> np.ndarray | None:
+    """The column in one vectorised step when every value is plainly right, else None.
+
+    None sends the column through the value-by-value checks, which name the first bad row.
+    """
+    kinds = {type(value) for value in values}
+    try:
+        if spec.type in (DataType.double, DataType.float) and kinds <= {float, int, type(None)}:
+            present = np.array([value is not None for value in values])
+            array = np.array([np.nan if v is None else v for v in values], dtype="float64")
+            if np.isfinite(array[present]).all():
+                return array.astype(CONVERTERS[spec.type][1], copy=False)
+        elif spec.type in (DataType.long, DataType.integer) and kinds == {int} and complete:
+            return np.array(values, dtype="int64").astype(CONVERTERS[spec.type][1], copy=False)
+        elif spec.type == DataType.string and kinds == {str}:
+            column = np.empty(len(values), dtype=object)
+            column[:] = values
+            return column
+        elif spec.type == DataType.datetime and kinds == {str} and complete:
+            parsed = pd.to_datetime(values, format="ISO8601")
+            if max(map(len, values)) <= 40 and isinstance(parsed.dtype, np.dtype):  # naive
+                return parsed.to_numpy(dtype="datetime64[ns]")
+    except (OverflowError, ValueError, TypeError):
+        return None
+    return None
 
 
 def _column(values: list[Any], dtype: str, complete: bool) -> pd.Series:
