@@ -151,6 +151,12 @@ class StreamingQueryDataset(SparkStreamingDataset):
             raise ValueError(
                 f"StreamingQueryDataset: trigger must be one of {TRIGGERS}, got {trigger!r}."
             )
+        # Absolute local paths: Spark resolves relative ones against the JVM's working
+        # directory, which is not the project's when a process changes directory after
+        # starting Spark.
+        filepath, checkpoint = (
+            path if "://" in path else os.path.abspath(path) for path in (filepath, checkpoint)
+        )
         super().__init__(
             filepath=filepath, file_format=file_format, save_args=save_args, metadata=metadata
         )
