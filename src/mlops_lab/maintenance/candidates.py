@@ -22,15 +22,11 @@ from threadpoolctl import threadpool_limits
 
 from mlops_lab.maintenance.features import CATEGORICAL_FEATURES
 
-
-def one_thread() -> threadpool_limits:
-    """Run OpenMP code (gradient boosting) on one thread inside the ``with`` block.
-
-    On these small tables (thousands of rows) threads cost more than they save: one
-    boosting fit took 1.2-8 s with OpenMP's threads and 0.3 s on one thread, measured on
-    two cores at load 5.
-    """
-    return threadpool_limits(limits=1, user_api="openmp")
+# On these small tables (thousands of rows) threads cost more than they save, and the
+# cores are shared: one boosting fit took 1.2-8 s with OpenMP's threads and 0.3 s on one
+# thread, a logistic regression 0.43 s with BLAS threads and 0.08 s on one (two cores,
+# load 5-9). Used as a decorator (nodes) or a ``with`` block (the model's predict).
+one_thread = threadpool_limits.wrap(limits=1)
 
 
 def _columns(features: Sequence[str], scale: bool) -> ColumnTransformer:

@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from mlflow.models import ModelSignature, infer_signature
+from threadpoolctl import threadpool_limits
 
-from mlops_lab.maintenance.candidates import one_thread
 from mlops_lab.maintenance.features import derive_feature_subset, raw_fields_for
 from mlops_lab.maintenance.schemas import RAW_MAINTENANCE_SCHEMA
 from mlops_lab.validation import InputValidationError, validate_frame
@@ -134,7 +134,7 @@ class CarMaintenanceModel(mlflow.pyfunc.PythonModel):
             return pd.DataFrame(
                 {"probability": pd.Series(dtype="float64"), "label": pd.Series(dtype="int64")}
             )
-        with one_thread():
+        with threadpool_limits(limits=1):
             probability = self.estimator.predict_proba(features[self.framing["features"]])[:, 1]
         return pd.DataFrame(
             {

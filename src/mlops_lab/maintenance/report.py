@@ -60,6 +60,7 @@ def variants_summary(variants: pd.DataFrame) -> pd.DataFrame:
         rows.append(
             {
                 "variant": r["variant"],
+                "learner": r["learner"],
                 "PR-AUC": _with_interval(r["pr_auc_value"], r["pr_auc_low"], r["pr_auc_high"]),
                 "balanced accuracy": _with_interval(
                     r["balanced_accuracy_value"],
@@ -219,7 +220,10 @@ def maintenance_report(
                     "ExponentiatedGradient (reduction, fit on the fitting rows) under "
                     "demographic parity and equalized odds, scored on the same test rows "
                     "with the same evidence. Both randomise predictions: the evidence is "
-                    "computed on a seeded draw, the spread over repeated draws beside it."
+                    "computed on a seeded draw, the spread over repeated draws beside it. "
+                    "'learner' is what the mitigation refits: 'model' is the registered "
+                    "model's own learner; the reduction may use a cheaper one on the same "
+                    "inputs (parameter base_learner)."
                 ),
                 table(variants_summary(variants), caption="Performance against disparity"),
                 image(

@@ -24,7 +24,7 @@ GROUPS = {"attribute": "gender", "group": "Female", "reference": "Male"}
 EVIDENCE = {"n_resamples": 300, "n_shuffles": 1000, "seed": 3}
 MITIGATION = {
     "draws": 3,
-    "exponentiated_gradient": {"max_iter": 5, "eps": 0.01},
+    "exponentiated_gradient": {"max_iter": 5, "eps": 0.01, "base_learner": "model"},
 }
 
 

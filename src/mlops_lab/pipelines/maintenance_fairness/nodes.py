@@ -43,6 +43,7 @@ def _scored(model: RegisteredModel, rows: pd.DataFrame) -> pd.DataFrame:
     return model.python_model.score_features(rows)
 
 
+@one_thread
 def assess_model_fairness(
     model: RegisteredModel,
     test: pd.DataFrame,
@@ -90,6 +91,7 @@ def assess_model_fairness(
     return table, disparity
 
 
+@one_thread
 def mitigate_model_disparity(
     model: RegisteredModel,
     fit_rows: pd.DataFrame,
@@ -126,9 +128,12 @@ def mitigate_model_disparity(
     reduction = mitigation["exponentiated_gradient"]
     x_test = test[features]
 
-    def scored(name: str, scores: np.ndarray, draws: list[np.ndarray]) -> dict[str, Any]:
+    def scored(
+        name: str, scores: np.ndarray, draws: list[np.ndarray], learner: str = "model"
+    ) -> dict[str, Any]:
         return fairness.score_variant(
             name,
+            learner=learner,
             y_true=test[TARGET].astype(int).to_numpy(),
             scores=scores,
             draws=draws,
@@ -148,42 +153,44 @@ def mitigate_model_disparity(
             [unmitigated["label"].to_numpy()],
         )
     ]
-    with one_thread():
-        for constraint in mitigation["constraints"]:
-            optimizer = fairness.threshold_optimizer(
-                estimator,
-                validation_rows[features],
-                validation_rows[TARGET].astype(int).to_numpy(),
-                gender["validation"],
-                constraint,
+    for constraint in mitigation["constraints"]:
+        optimizer = fairness.threshold_optimizer(
+            estimator,
+            validation_rows[features],
+            validation_rows[TARGET].astype(int).to_numpy(),
+            gender["validation"],
+            constraint,
+        )
+        variants.append(
+            scored(
+                f"threshold_optimizer_{constraint}",
+                # The randomised rule's probability of a positive label.
+                optimizer._pmf_predict(x_test, sensitive_features=gender["test"])[:, 1],
+                [
+                    optimizer.predict(x_test, sensitive_features=gender["test"], random_state=s)
+                    for s in seeds
+                ],
             )
-            variants.append(
-                scored(
-                    f"threshold_optimizer_{constraint}",
-                    # The randomised rule's probability of a positive label.
-                    optimizer._pmf_predict(x_test, sensitive_features=gender["test"])[:, 1],
-                    [
-                        optimizer.predict(x_test, sensitive_features=gender["test"], random_state=s)
-                        for s in seeds
-                    ],
-                )
+        )
+        reduced = fairness.exponentiated_gradient(
+            estimator,
+            fit_rows[features],
+            fit_rows[TARGET].astype(int).to_numpy(),
+            gender["fit"],
+            constraint,
+            max_iter=int(reduction["max_iter"]),
+            eps=float(reduction["eps"]),
+            base_learner=str(reduction["base_learner"]),
+            seed=seed,
+        )
+        variants.append(
+            scored(
+                f"exponentiated_gradient_{constraint}",
+                reduced.pmf(x_test),
+                [reduced.draw(x_test, s) for s in seeds],
+                learner=str(reduction["base_learner"]),
             )
-            reduced = fairness.exponentiated_gradient(
-                estimator,
-                fit_rows[features],
-                fit_rows[TARGET].astype(int).to_numpy(),
-                gender["fit"],
-                constraint,
-                max_iter=int(reduction["max_iter"]),
-                eps=float(reduction["eps"]),
-            )
-            variants.append(
-                scored(
-                    f"exponentiated_gradient_{constraint}",
-                    reduced.pmf(x_test),
-                    [reduced.draw(x_test, s) for s in seeds],
-                )
-            )
+        )
     table = fairness.variants_table(variants)
     logger.info(
         "Variants:\n%s",
@@ -206,6 +213,7 @@ def decide_mitigation(
     return decision
 
 
+@one_thread
 def check_sensitive_proxies(
     model: RegisteredModel,
     fit_rows: pd.DataFrame,

@@ -87,6 +87,7 @@ def carve_validation_split(
     ).reset_index(drop=True)
 
 
+@one_thread
 def fit_candidates(
     fit_rows: pd.DataFrame,
     framings: Mapping[str, Any],
@@ -105,8 +106,7 @@ def fit_candidates(
         for candidate, spec in candidates.items():
             started = time.perf_counter()
             model = build_candidate(candidate, spec, framing["features"], seed)
-            with one_thread():
-                model.fit(fit_rows[framing["features"]], y)
+            model.fit(fit_rows[framing["features"]], y)
             fitted[name][candidate] = model
             logger.info("Fitted %s / %s in %.2f s", name, candidate, time.perf_counter() - started)
     return fitted
@@ -120,6 +120,7 @@ def _best_f1_threshold(y: np.ndarray, scores: np.ndarray) -> float:
     return float(thresholds[int(np.argmax(f1))])
 
 
+@one_thread
 def choose_thresholds(
     models: Mapping[str, Mapping[str, Any]], validation_rows: pd.DataFrame
 ) -> dict[str, Any]:
@@ -135,8 +136,7 @@ def choose_thresholds(
     for framing, candidates in models.items():
         entries = {}
         for name, model in candidates.items():
-            with one_thread():
-                scores = model.predict_proba(validation_rows[_features(model)])[:, 1]
+            scores = model.predict_proba(validation_rows[_features(model)])[:, 1]
             entries[name] = {
                 "validation_pr_auc": float(average_precision_score(y, scores)),
                 "threshold": _best_f1_threshold(y, scores),
@@ -151,6 +151,7 @@ def _features(model: Any) -> list[str]:
     return list(model.feature_names_in_)
 
 
+@one_thread
 def evaluate_candidates(
     models: Mapping[str, Mapping[str, Any]],
     selection: Mapping[str, Any],
@@ -170,8 +171,7 @@ def evaluate_candidates(
     rows, metrics = [], {}
     for framing, candidates in models.items():
         for name, model in candidates.items():
-            with one_thread():
-                scores = model.predict_proba(test[_features(model)])[:, 1]
+            scores = model.predict_proba(test[_features(model)])[:, 1]
             threshold = selection[framing]["candidates"][name]["threshold"]
             estimates = classifier_estimates(
                 y,
