@@ -73,3 +73,17 @@ def read_attributes(text: str) -> ComponentAttributes:
         condition=condition.group(1) if condition else None,
         material=re.sub(r"\s+", " ", material.group(1)) if material else None,
     )
+
+
+def read_label(text: str) -> int:
+    """The rule applied to the facts a keyword reader finds in a normalised text.
+
+    A reference for the models, not a model: it takes the first year, condition and
+    material words it finds (:func:`read_attributes`), so negations, compounds such as
+    "iron gray" and other years in the note fool it. A fact it cannot find makes the note
+    non-compliant (compliance cannot be confirmed).
+    """
+    facts = read_attributes(text)
+    if None in (facts.year, facts.condition, facts.material):
+        return 1
+    return compliance_label(facts.year, facts.condition, facts.material)

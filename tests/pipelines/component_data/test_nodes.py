@@ -18,11 +18,21 @@ from mlops_lab.validation import InputValidationError
 FRACTIONS = {"train": 0.6, "validation": 0.2, "test": 0.2}
 
 
+def _note(text: str, label, **extra) -> dict:
+    return {"text": text, "label": label, "family": "f1", "hard_case": "none", "fact_token": 2}
+
+
 def test_valid_file_passes_and_extra_columns_are_dropped():
-    raw = pd.DataFrame({"text": ["Steel part, 2001, good"], "label": ["0"], "note": ["x"]})
+    raw = pd.DataFrame([_note("Steel part, 2001, good", "0") | {"note": "x"}])
     validated = validate_component_texts(raw)
-    assert list(validated.columns) == ["text", "label"]
+    assert list(validated.columns) == ["text", "label", "family", "hard_case", "fact_token"]
     assert validated["label"].tolist() == [0]
+
+
+def test_a_file_without_template_families_is_refused_naming_the_column():
+    raw = pd.DataFrame({"text": ["steel part 2001 good"], "label": [0]})
+    with pytest.raises(InputValidationError, match="column 'family': missing"):
+        validate_component_texts(raw)
 
 
 @pytest.mark.parametrize(
@@ -71,31 +81,43 @@ def test_exact_duplicates_are_dropped_and_contradictions_refused():
         drop_duplicate_texts(contradicting)
 
 
-def test_split_is_stratified_seeded_and_disjoint():
-    texts = normalise_component_texts(generate_component_texts(2000, seed=5))
+def test_group_split_is_seeded_disjoint_and_leaks_no_family_into_training():
+    texts = normalise_component_texts(generate_component_texts(3000, seed=5, n_families=50))
     splits = split_component_texts(texts, FRACTIONS, seed=11)
     again = split_component_texts(texts, FRACTIONS, seed=11)
-    sizes = {name: len(frame) for name, frame in splits.items()}
-    assert sizes == {"train": 1200, "validation": 400, "test": 400}
-    overall = texts["label"].mean()
-    for frame in splits.values():
-        assert frame["label"].mean() == pytest.approx(overall, abs=0.01)
+    other = split_component_texts(texts, FRACTIONS, seed=12)
     assert all(splits[name].equals(again[name]) for name in splits)
-    seen = set()
-    for frame in splits.values():
-        assert seen.isdisjoint(frame["text"])
-        seen |= set(frame["text"])
-    assert len(seen) == len(texts)
+    assert set(other["test"]["family"]) != set(splits["test"]["family"])
+    families = {name: set(frame["family"]) for name, frame in splits.items()}
+    assert families["train"].isdisjoint(families["test"])
+    assert families["train"].isdisjoint(families["validation"])
+    assert families["validation"].isdisjoint(families["test"])
+    assert sum(len(frame) for frame in splits.values()) == len(texts)
+    for name, share in FRACTIONS.items():
+        assert len(splits[name]) / len(texts) == pytest.approx(share, abs=0.05)
+        assert set(splits[name]["label"]) == {0, 1}
+
+
+def test_group_split_needs_three_families():
+    texts = pd.DataFrame(
+        {"text": list("abcd"), "label": [0, 1, 0, 1], "family": ["x", "x", "y", "y"]}
+    )
+    with pytest.raises(InputValidationError, match="column 'family' has 2 template"):
+        split_component_texts(texts, FRACTIONS, seed=1)
 
 
 def test_split_fractions_must_sum_to_one():
-    texts = pd.DataFrame({"text": list("abcdefghij"), "label": [0, 1] * 5})
+    texts = pd.DataFrame(
+        {"text": list("abcdefghij"), "label": [0, 1] * 5, "family": list("abcdefghij")}
+    )
     with pytest.raises(ValueError, match="summing to 1"):
         split_component_texts(texts, {"train": 0.6, "validation": 0.3, "test": 0.3}, seed=1)
 
 
 def test_report_counts_rows_in_and_out():
-    validated = pd.DataFrame({"text": ["A 1990", "a 1990", "b 2000"], "label": [1, 1, 0]})
+    validated = pd.DataFrame(
+        {"text": ["A 1990", "a 1990", "b 2000"], "label": [1, 1, 0], "family": ["x", "x", "y"]}
+    )
     normalised = normalise_component_texts(validated)
     primary = drop_duplicate_texts(normalised)
     report = report_component_data(
@@ -106,3 +128,4 @@ def test_report_counts_rows_in_and_out():
     assert report["duplicates_removed"] == 1
     assert report["rows_primary"] == 2
     assert (report["rows_train"], report["rows_validation"], report["rows_test"]) == (1, 1, 0)
+    assert (report["families_train"], report["families_validation"]) == (1, 1)

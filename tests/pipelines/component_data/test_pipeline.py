@@ -59,11 +59,13 @@ def test_session_prepares_versioned_splits_and_the_notebook_runs(kedro_project: 
         latest_version(data / "03_primary/components/component_texts.parquet")
     )
     assert sum(len(frame) for frame in splits.values()) == len(primary)
-    assert len(primary) == 3000 - primary.duplicated().sum()  # no duplicates are left
-    assert len(splits["train"]) == pytest.approx(0.6 * len(primary), abs=1)
-    assert len(splits["test"]) == pytest.approx(0.2 * len(primary), abs=1)
-    for frame in splits.values():
-        assert frame["label"].mean() == pytest.approx(primary["label"].mean(), abs=0.01)
+    assert not primary["text"].duplicated().any()  # no duplicates are left
+    assert 2950 <= len(primary) <= 3000
+    assert len(splits["train"]) == pytest.approx(0.6 * len(primary), rel=0.1)
+    assert len(splits["test"]) == pytest.approx(0.2 * len(primary), rel=0.25)
+    # Held-out template families: none of the test families is seen in training.
+    assert set(splits["test"]["family"]).isdisjoint(splits["train"]["family"])
+    assert set(splits["test"]["family"]).isdisjoint(splits["validation"]["family"])
     assert latest_version(data / "08_reporting/components/component_data_report.json").exists()
     execute_notebook("components_exploration.ipynb", kedro_project, env="test")
 

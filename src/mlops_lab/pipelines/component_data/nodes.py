@@ -6,7 +6,6 @@ import logging
 from typing import Any
 
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from mlops_lab.components.schemas import RAW_TEXTS_SCHEMA
 from mlops_lab.components.text import normalise_text
@@ -59,34 +58,58 @@ def drop_duplicate_texts(texts: pd.DataFrame) -> pd.DataFrame:
 def split_component_texts(
     texts: pd.DataFrame, fractions: dict[str, float], seed: int
 ) -> dict[str, pd.DataFrame]:
-    """Stratified, seeded train/validation/test split.
+    """Seeded group split by template family: no family is in two splits.
+
+    The families are shuffled with ``seed`` and dealt to train, validation and test in
+    turn until each split holds its fraction of the rows, so the test figures say how a
+    model reads wording it has never met in training.
 
     Args:
-        texts: de-duplicated texts with ``label``.
+        texts: de-duplicated texts with ``label`` and ``family``.
         fractions: ``{"train": .6, "validation": .2, "test": .2}`` (must sum to 1).
-        seed: random state of both stratified draws.
+        seed: random state of the family shuffle.
 
     Returns:
         ``{"train": ..., "validation": ..., "test": ...}`` with the columns of ``texts``.
+
+    Raises:
+        InputValidationError: when there are fewer than three families.
     """
     if set(fractions) != {"train", "validation", "test"} or abs(sum(fractions.values()) - 1) > 1e-9:
         raise ValueError(
             f"component_data.split must give train, validation and test fractions summing "
             f"to 1, got {fractions}."
         )
-    train, rest = train_test_split(
-        texts, train_size=fractions["train"], stratify=texts["label"], random_state=seed
-    )
-    validation_share = fractions["validation"] / (fractions["validation"] + fractions["test"])
-    validation, test = train_test_split(
-        rest, train_size=validation_share, stratify=rest["label"], random_state=seed
-    )
-    splits = {
-        "train": train.reset_index(drop=True),
-        "validation": validation.reset_index(drop=True),
-        "test": test.reset_index(drop=True),
+    sizes = texts["family"].value_counts()
+    if len(sizes) < 3:
+        raise InputValidationError(
+            f"component texts: column 'family' has {len(sizes)} template famil(ies) "
+            f"{sizes.index.tolist()}; the group split needs at least three."
+        )
+    order = sizes.sort_index().sample(frac=1.0, random_state=seed)
+    share = order.cumsum() / order.sum()
+    bounds = {
+        "train": fractions["train"],
+        "validation": fractions["train"] + fractions["validation"],
     }
-    logger.info("Split sizes: %s", {name: len(frame) for name, frame in splits.items()})
+    owner = pd.Series("test", index=order.index)
+    owner[(share - order / order.sum() / 2) < bounds["validation"]] = "validation"
+    owner[(share - order / order.sum() / 2) < bounds["train"]] = "train"
+    assigned = texts["family"].map(owner)
+    splits = {
+        name: texts[assigned == name].reset_index(drop=True)
+        for name in ("train", "validation", "test")
+    }
+    empty = [name for name, frame in splits.items() if frame.empty]
+    if empty:
+        raise InputValidationError(
+            f"component texts: the group split over {len(sizes)} families left {empty} "
+            "empty; add families or change component_data.split."
+        )
+    logger.info(
+        "Group split by family: %s",
+        {name: (len(frame), frame["family"].nunique()) for name, frame in splits.items()},
+    )
     return splits
 
 
@@ -98,7 +121,7 @@ def report_component_data(
     validation: pd.DataFrame,
     test: pd.DataFrame,
 ) -> dict[str, Any]:
-    """Rows in and out of each step and the label balance of each split."""
+    """Rows in and out of each step, families and label balance of each split."""
     splits = {"train": train, "validation": validation, "test": test}
     report: dict[str, Any] = {
         "rows_validated": len(validated),
@@ -110,6 +133,7 @@ def report_component_data(
     for name, frame in splits.items():
         report[f"rows_{name}"] = len(frame)
         report[f"non_compliant_share_{name}"] = round(float(frame["label"].mean()), 4)
+        report[f"families_{name}"] = int(frame["family"].nunique())
     report["words_per_text_max"] = int(primary["text"].str.split().str.len().max())
     logger.info("component_data report: %s", report)
     return report

@@ -1,4 +1,4 @@
-"""``component_data``: raw texts -> clean, de-duplicated, stratified splits."""
+"""``component_data``: raw notes -> clean, de-duplicated splits by template family."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -6,7 +6,7 @@ from mlops_lab.pipelines.component_data import nodes
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Validate -> normalise -> de-duplicate -> stratified split -> report."""
+    """Validate -> normalise -> de-duplicate -> group split by family -> report."""
     return Pipeline(
         [
             Node(

@@ -1,0 +1,109 @@
+"""Figures per slice of held-out notes, with bootstrap intervals.
+
+A slice is a set of notes that is hard in one particular way: a fact stated after a given
+word position (a model that reads only the first words misses it), a hard-case kind of
+the simulator (negation, compound, two years, the 1995 boundary), a length band. For each
+slice and each model (the registered model, the rule's keyword reader, an older version)
+the table gives accuracy, recall and precision on non-compliant notes, each with a
+percentile bootstrap interval (notes resampled with replacement within the slice).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+FIGURES = ("accuracy", "recall_non_compliant", "precision_non_compliant")
+
+
+def slice_masks(
+    notes: pd.DataFrame, late_fact_token: int, length_bands: Sequence[int]
+) -> dict[str, pd.Series]:
+    """Boolean masks over ``notes`` (``text``, ``hard_case``, ``fact_token``), by slice name.
+
+    Args:
+        notes: held-out notes (normalised ``text``).
+        late_fact_token: notes whose latest fact is at this word position or later form
+            ``fact_after_token_<k>`` (the others ``fact_before_token_<k>``).
+        length_bands: upper word counts of the length bands, e.g. ``[15, 25, 40]`` gives
+            ``words_1_15``, ``words_16_25``, ``words_26_40``.
+    """
+    words = notes["text"].str.split().str.len()
+    masks = {"all": pd.Series(True, index=notes.index)}
+    masks[f"fact_before_token_{late_fact_token}"] = notes["fact_token"] < late_fact_token
+    masks[f"fact_after_token_{late_fact_token}"] = notes["fact_token"] >= late_fact_token
+    for kind in sorted(notes["hard_case"].unique()):
+        masks[f"hard_case_{kind}"] = notes["hard_case"] == kind
+    low = 1
+    for high in length_bands:
+        masks[f"words_{low}_{high}"] = words.between(low, high)
+        low = high + 1
+    return masks
+
+
+def _figures(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """Accuracy, recall and precision (non-compliant) along the last axis; NaN if undefined."""
+    true_positive = ((labels == 1) & (predicted == 1)).sum(axis=-1)
+    positives = (labels == 1).sum(axis=-1)
+    called = (predicted == 1).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.stack(
+            [
+                (labels == predicted).mean(axis=-1),
+                np.where(positives > 0, true_positive / positives, np.nan),
+                np.where(called > 0, true_positive / called, np.nan),
+            ],
+            axis=-1,
+        )
+
+
+def figures_with_intervals(
+    labels: np.ndarray, predicted: np.ndarray, resamples: int, level: float, seed: int
+) -> dict[str, float]:
+    """``accuracy``, ``recall_non_compliant``, ``precision_non_compliant`` with ``_low`` and
+    ``_high`` bounds of the percentile bootstrap interval at ``level``."""
+    labels, predicted = np.asarray(labels), np.asarray(predicted)
+    point = _figures(labels, predicted)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(labels), size=(resamples, len(labels)))
+    samples = _figures(labels[draws], predicted[draws])
+    tail = 100 * (1 - level) / 2
+    result: dict[str, float] = {}
+    for i, name in enumerate(FIGURES):
+        column = samples[:, i]
+        defined = column[~np.isnan(column)]
+        low, high = np.percentile(defined, [tail, 100 - tail]) if defined.size else (np.nan,) * 2
+        result |= {name: float(point[i]), f"{name}_low": float(low), f"{name}_high": float(high)}
+    return result
+
+
+def slice_table(
+    notes: pd.DataFrame,
+    predictions: Mapping[str, pd.Series],
+    masks: Mapping[str, pd.Series],
+    resamples: int,
+    level: float,
+    seed: int,
+) -> pd.DataFrame:
+    """One row per (slice, model): ``n``, ``n_non_compliant`` and the figures with intervals.
+
+    Args:
+        notes: held-out notes with ``label``.
+        predictions: predicted labels (0/1) per model name, aligned with ``notes``.
+        masks: slices from :func:`slice_masks`.
+        resamples, level, seed: the bootstrap.
+    """
+    rows = []
+    for name, mask in masks.items():
+        labels = notes.loc[mask, "label"].to_numpy()
+        for model, predicted in predictions.items():
+            row = {"slice": name, "model": model, "n": int(mask.sum())}
+            row["n_non_compliant"] = int(labels.sum())
+            if mask.any():
+                row |= figures_with_intervals(
+                    labels, predicted[mask].to_numpy(), resamples, level, seed
+                )
+            rows.append(row)
+    return pd.DataFrame(rows)
