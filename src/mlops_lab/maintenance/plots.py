@@ -82,8 +82,8 @@ def framing_comparison(comparison: pd.DataFrame) -> Figure:
         chance = rows["prevalence"].iloc[0] if metric == "pr_auc" else 0.5
         ax.axvline(chance, color="#c0392b", linestyle="--", linewidth=1)
         ax.set_yticks(positions, [f"{r.framing} / {r.candidate}" for r in rows.itertuples()])
-        name = "PR-AUC (red: prevalence)" if metric == "pr_auc" else "ROC-AUC (red: chance)"
-        ax.set_title(f"test {name}; dark = selected")
+        ax.set_title("PR-AUC (red: prevalence)" if metric == "pr_auc" else "ROC-AUC (red: chance)")
+    figure.suptitle("Test rows, 95 % intervals; dark: the framing's model")
     return figure
 
 
