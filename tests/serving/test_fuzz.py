@@ -103,7 +103,7 @@ def good_request(name: str, registered) -> list[dict]:
         return battery_request(registered)
     if name == AEROSOL:
         return records(registered[AEROSOL].python_model.input_example)
-    return [{"text": "Manufactured in 1985, made of steel, in fair condition."}]
+    return [{"text": text} for text in registered[COMPONENTS].python_model.input_example["text"]]
 
 
 @pytest.mark.parametrize("name", [BATTERY, AEROSOL, COMPONENTS])

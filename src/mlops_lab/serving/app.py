@@ -131,14 +131,15 @@ class LoadedModel:
 
 
 def warm_up(model: RegisteredModel) -> None:
-    """Predict the model's own input example once, so lazy set-up is done before requests."""
+    """Predict the model's own input example once, so lazy set-up is done before requests.
+
+    MLflow checked that example against the signature when the model was logged: a model
+    that cannot predict it here (e.g. pickled by code that changed since) is broken, and
+    the worker reports ``failed`` instead of ``Healthy``.
+    """
     example = getattr(model.python_model, "input_example", None)
-    if example is None:
-        return
-    try:
+    if example is not None:
         model.predict(example)
-    except Exception as error:  # a model whose example does not predict still serves
-        logger.warning("Warm-up prediction of %s failed: %s", model.name, error)
 
 
 def create_app(config: ServingConfig, load: bool = True) -> FastAPI:
