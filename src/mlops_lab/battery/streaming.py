@@ -149,6 +149,17 @@ class Window:
         )
         return Window(days[-length:], cycles_[-length:], durations[-length:])
 
+    def features(self) -> np.ndarray:
+        """The window as the network's input (``windows.FEATURES``, as ``day_features``).
+
+        The window was built from validated, consecutive days: no per-day checks needed.
+        """
+        day_of_week = (np.asarray(self.days) + EPOCH.dayofweek) % 7
+        angle = 2 * np.pi * day_of_week / 7
+        return np.column_stack([self.cycles, self.durations, np.sin(angle), np.cos(angle)]).astype(
+            "float32"
+        )
+
     def records(self, battery_id: int) -> pd.DataFrame:
         """The window as the registered model's raw input rows."""
         return pd.DataFrame(
@@ -184,7 +195,7 @@ def score_new_days(
             logger.warning("battery %s: day %s already scored, skipped", battery_id, row.Date)
             continue
         window = window.advanced(day, getattr(row, CYCLES), getattr(row, DURATION), model.window)
-        windows.append(model.last_windows(window.records(battery_id))[0][0])
+        windows.append(window.features())
         scored.append((pd.Timestamp(getattr(row, DATE)), row.source_file))
     if not scored:
         return window, pd.DataFrame(

@@ -22,6 +22,7 @@ from mlops_lab.battery.streaming import (
     valid_rows,
     with_rejection_reason,
 )
+from mlops_lab.battery.windows import day_features
 
 EXPECTED_REASONS = {
     "unknown battery": "unknown battery 999999",
@@ -85,6 +86,7 @@ def test_window_moves_on_and_fills_a_gap() -> None:
     np.testing.assert_allclose(moved.durations, [70.0, 80.0, 90.0, 100.0])
     records = moved.records(7)
     assert records["Date"].iloc[0] == EPOCH + pd.Timedelta(days=12)
+    np.testing.assert_allclose(moved.features(), day_features(records), rtol=1e-6)
 
 
 def test_each_new_day_is_scored_from_its_own_window(series: pd.DataFrame, tiny_lstm) -> None:
