@@ -30,6 +30,7 @@ SECTIONS = (
     "Model card",
     "Leakage audit",
     "Prediction-time framings",
+    "Explanations",
     "Fairness",
     "Mitigation",
     "Decision",
@@ -85,8 +86,18 @@ def maintenance_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         model, fit, test, splits["sensitive_train"], splits["sensitive_test"], groups, evidence
     )
     promotion = {"challenger": {"version": "1"}, "reason": "no champion yet"}
+    shap_values = fairness_nodes.explain_model_predictions(model, test, fairness["explanations"])
     html, _ = fairness_nodes.build_maintenance_report(
-        card, audit, comparison, group_metrics, disparity, variants, decision, proxy, promotion
+        card,
+        audit,
+        comparison,
+        group_metrics,
+        disparity,
+        variants,
+        decision,
+        proxy,
+        promotion,
+        shap_values,
     )
     path = tmp_path_factory.mktemp("reports") / "car-maintenance-report.html"
     path.write_text(html)
@@ -141,7 +152,7 @@ def test_maintenance_report_renders_its_sections_and_images(
     finally:
         driver.quit()
     assert headings == list(SECTIONS)
-    assert len(images) == 4
+    assert len(images) == 7  # audit, framings, 3 SHAP plots, group rates, mitigation
     for complete, natural_width, shown_width, alt in images:
         assert complete and natural_width > 300 and shown_width > 300, alt
     assert fetched == []  # self-contained: nothing loaded from the network or disk

@@ -8,7 +8,7 @@ from typing import Any
 
 import pandas as pd
 
-from mlops_lab.maintenance import plots
+from mlops_lab.maintenance import explanations, plots
 from mlops_lab.reporting.html import Section, image, items, paragraph, render, table
 
 
@@ -96,6 +96,24 @@ def variants_summary(variants: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def explanation_blocks(shap_values: pd.DataFrame) -> list[str]:
+    """SHAP's bar, beeswarm and waterfall plots, or the reason there are none."""
+    method = str(shap_values["method"].iloc[0])
+    if not explanations.explained(shap_values):
+        return [paragraph(f"No SHAP explanation: {method}.", "warn")]
+    figures = explanations.shap_figures(shap_values)
+    return [
+        paragraph(
+            f"{method} on {len(shap_values)} test visits (a seeded sample), on the learner's "
+            "inputs (categories one-hot). Values are in log-odds of an early issue; "
+            "positive pushes towards an issue."
+        ),
+        image(figures["bar"], "Global importance: mean |SHAP value| per input"),
+        image(figures["beeswarm"], "SHAP value of each input for each explained visit"),
+        image(figures["waterfall"], "The visit with the highest predicted probability"),
+    ]
+
+
 def maintenance_report(
     card: Mapping[str, Any],
     audit: pd.DataFrame,
@@ -106,6 +124,7 @@ def maintenance_report(
     decision: Mapping[str, Any],
     proxy: Mapping[str, Any],
     promotion: Mapping[str, Any],
+    shap_values: pd.DataFrame,
 ) -> str:
     """The whole report as one HTML string."""
     framing = card["framing"]
@@ -182,6 +201,7 @@ def maintenance_report(
                 ),
             ],
         ),
+        Section("Explanations", explanation_blocks(shap_values)),
         Section(
             "Fairness",
             [

@@ -99,13 +99,14 @@ def test_first_training_promotes_and_fairness_reports_on_it(project: Path):
         "Model card",
         "Leakage audit",
         "Prediction-time framings",
+        "Explanations",
         "Fairness",
         "Mitigation",
         "Decision",
         "Proxy check",
     ):
         assert f"<h2>{section}</h2>" in html
-    assert html.count("data:image/png;base64,") == 4  # audit, framings, groups, mitigation
+    assert html.count("data:image/png;base64,") == 7  # audit, framings, 3 SHAP, groups, mitigation
     assert "http://" not in html and "https://" not in html
 
 

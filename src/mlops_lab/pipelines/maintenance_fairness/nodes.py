@@ -12,6 +12,7 @@ from matplotlib.figure import Figure
 
 from mlops_lab.maintenance import fairness
 from mlops_lab.maintenance.candidates import one_thread
+from mlops_lab.maintenance.explanations import shap_table
 from mlops_lab.maintenance.features import ID_COLUMN, TARGET
 from mlops_lab.maintenance.plots import performance_against_disparity
 from mlops_lab.maintenance.report import maintenance_report
@@ -239,6 +240,14 @@ def check_sensitive_proxies(
     return result
 
 
+@one_thread
+def explain_model_predictions(
+    model: RegisteredModel, test: pd.DataFrame, settings: Mapping[str, int]
+) -> pd.DataFrame:
+    """SHAP values of a seeded sample of test visits (``{n_rows, seed}``)."""
+    return shap_table(model.python_model, test, int(settings["n_rows"]), int(settings["seed"]))
+
+
 def collect_fairness_metrics(
     variants: pd.DataFrame, proxy: Mapping[str, Any]
 ) -> dict[str, dict[str, float]]:
@@ -276,6 +285,7 @@ def build_maintenance_report(
     decision: Mapping[str, Any],
     proxy: Mapping[str, Any],
     promotion: Mapping[str, Any],
+    shap_values: pd.DataFrame,
 ) -> tuple[str, str]:
     """The self-contained HTML report, twice: the versioned file and the run's copy."""
     html = maintenance_report(
@@ -288,5 +298,6 @@ def build_maintenance_report(
         decision,
         proxy,
         promotion,
+        shap_values,
     )
     return html, html

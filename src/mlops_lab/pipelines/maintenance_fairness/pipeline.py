@@ -74,6 +74,17 @@ def create_pipeline(**kwargs) -> Pipeline:
                 tags=["training"],
             ),
             Node(
+                nodes.explain_model_predictions,
+                inputs=[
+                    "car_maintenance_challenger",
+                    "maintenance_model_input_test",
+                    "params:maintenance_fairness.explanations",
+                ],
+                outputs="maintenance_shap_values",
+                name="explain_maintenance_predictions",
+                tags=["training"],
+            ),
+            Node(
                 nodes.collect_fairness_metrics,
                 inputs=["maintenance_mitigation_comparison", "maintenance_proxy_check"],
                 outputs="maintenance_fairness_mlflow_metrics",
@@ -92,6 +103,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "maintenance_fairness_decision",
                     "maintenance_proxy_check",
                     "car_maintenance_promotion_report",
+                    "maintenance_shap_values",
                 ],
                 outputs=["maintenance_report", "maintenance_report_artifact"],
                 name="build_maintenance_report",
