@@ -185,7 +185,15 @@ def test_node_names_are_unique_across_the_project(registered_pipelines: dict):
 def test_every_training_pipeline_ends_in_the_promotion_gate(registered_pipelines: dict):
     from mlops_lab.promotion import decide_promotion
 
-    for training in ("particle_classification", "battery_forecasting", "component_compliance"):
+    # Every pipeline that registers a model (saves a *_challenger) ends in the gate.
+    trainers = {
+        name
+        for name, pipeline in registered_pipelines.items()
+        if name != "__default__" and any(o.endswith("_challenger") for o in pipeline.all_outputs())
+    }
+    assert {"particle_classification", "battery_forecasting", "component_compliance"} <= trainers
+    assert {"battery_deep_forecasting", "maintenance_training"} <= trainers
+    for training in sorted(trainers):
         gates = [n for n in registered_pipelines[training].nodes if n.func is decide_promotion]
         assert len(gates) == 1, f"{training} has {len(gates)} promotion gates"
         (gate,) = gates
