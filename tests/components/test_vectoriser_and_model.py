@@ -1,4 +1,4 @@
-"""Vectoriser, GloVe loading, the packaged pyfunc model and its registration."""
+"""Character vectoriser, window, the packaged pyfunc model and its registration."""
 
 from __future__ import annotations
 
@@ -7,59 +7,41 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from tests.components.small_model import trained_network, trained_package
+from tests.components.small_model import generated_texts, trained_network, trained_package
 
 from mlops_lab.components.model import ComponentComplianceModel
-from mlops_lab.components.text import rejection_reason
-from mlops_lab.components.vectoriser import fit_vocabulary, load_glove_matrix, vectorise_texts
+from mlops_lab.components.text import normalise_text, rejection_reason
+from mlops_lab.components.vectoriser import fit_vocabulary, vectorise_texts, window_length
 from mlops_lab.registry import RegisteredModelDataset
 from mlops_lab.simulators.component_texts import generate_component_texts
+from mlops_lab.validation import InputValidationError
 
 TRAIN = ["made of steel in good condition 2001", "plastic part made in 1980", "iron part 1999"]
 
 
-def test_vocabulary_starts_with_padding_and_oov_and_counts_words():
+def test_vocabulary_is_the_characters_of_the_training_notes():
     vocabulary = fit_vocabulary(TRAIN, max_tokens=100)
     assert vocabulary[:2] == ["", "[UNK]"]
-    assert vocabulary[2] == "part"  # the most frequent word (with "made")
-    assert vocabulary.count("made") == 1
+    assert vocabulary[2] == " "  # the most frequent character
+    assert set(vocabulary[2:]) == set("".join(TRAIN))
     assert len(fit_vocabulary(TRAIN, max_tokens=5)) == 5
 
 
-def test_unseen_words_map_to_oov_and_sequences_are_padded():
+def test_a_misspelt_or_unseen_word_keeps_the_characters_it_shares():
     vocabulary = fit_vocabulary(TRAIN, max_tokens=100)
-    tokens = vectorise_texts(["carbon fiber part 1980"], vocabulary, sequence_length=6)
-    assert tokens.shape == (1, 6)
-    assert tokens[0, :2].tolist() == [1, 1]  # "carbon", "fiber" never seen in training
-    assert tokens[0, 2] == vocabulary.index("part")
-    assert tokens[0, 4:].tolist() == [0, 0]
-    with pytest.raises(ValueError, match="padding and OOV"):
-        vectorise_texts(["a"], ["a", "b"], sequence_length=3)
+    tokens = vectorise_texts(["steal part", "zq"], vocabulary, sequence_length=12)
+    index = {token: i for i, token in enumerate(vocabulary)}
+    assert tokens[0, :10].tolist() == [index[c] for c in "steal part"]
+    assert tokens[0, 10:].tolist() == [0, 0]  # padded at the end
+    assert tokens[1, :2].tolist() == [1, 1]  # characters never seen: [UNK]
 
 
-def test_glove_vectors_are_read_for_known_words(tmp_path: Path):
-    glove = tmp_path / "tiny.glove.txt"
-    glove.write_text("steel 0.1 0.2 0.3\nunknownword 1 1 1\npart -1 0 1\n")
-    vocabulary = fit_vocabulary(TRAIN, max_tokens=100)
-    matrix = load_glove_matrix(glove, vocabulary, embedding_dim=3, seed=0)
-    assert matrix.shape == (len(vocabulary), 3)
-    np.testing.assert_allclose(matrix[vocabulary.index("steel")], [0.1, 0.2, 0.3])
-    np.testing.assert_allclose(matrix[vocabulary.index("part")], [-1, 0, 1])
-    assert not matrix[0].any()  # padding
-
-
-def test_bad_glove_files_are_named_with_their_line(tmp_path: Path):
-    vocabulary = fit_vocabulary(TRAIN, max_tokens=100)
-    with pytest.raises(FileNotFoundError, match="does not exist"):
-        load_glove_matrix(tmp_path / "missing.txt", vocabulary, embedding_dim=3, seed=0)
-    short = tmp_path / "short.txt"
-    short.write_text("steel 0.1 0.2 0.3\npart 0.1 0.2\n")
-    with pytest.raises(ValueError, match=r"short.txt, line 2: expected a word and 3 numbers"):
-        load_glove_matrix(short, vocabulary, embedding_dim=3, seed=0)
-    words = tmp_path / "words.txt"
-    words.write_text("steel 0.1 x 0.3\n")
-    with pytest.raises(ValueError, match=r"line 1: expected 3 numbers after 'steel'"):
-        load_glove_matrix(words, vocabulary, embedding_dim=3, seed=0)
+def test_the_window_covers_the_training_lengths_with_headroom():
+    texts = ["x" * n for n in range(1, 1001)]
+    assert window_length(texts, coverage=1.0, headroom=1.0, multiple=8) == 1000
+    assert window_length(texts, coverage=0.999, headroom=1.1, multiple=8) == 1104
+    with pytest.raises(ValueError, match="coverage must be in"):
+        window_length(texts, coverage=0.99, headroom=1.1, multiple=8)
 
 
 @pytest.mark.parametrize(
@@ -83,36 +65,48 @@ def package() -> ComponentComplianceModel:
     return trained_package()
 
 
-def test_the_vectoriser_is_a_layer_of_the_model_built_from_the_training_vocabulary():
-    model, _ = trained_network()
+def test_the_vectoriser_is_a_layer_of_the_model_with_the_derived_window(package):
+    model, _, spec = trained_network()
     vectoriser = model.get_layer("vectoriser")
-    assert vectoriser.get_vocabulary()[:2] == ["", "[UNK]"]
+    assert vectoriser.get_vocabulary() == spec["vocabulary"]
     assert model.inputs[0].dtype == "string"
-    tokens = vectoriser(np.asarray(["steel part zircon"], dtype=object)).numpy()
-    vocabulary = vectoriser.get_vocabulary()
-    assert tokens[0, :3].tolist() == [vocabulary.index("steel"), vocabulary.index("part"), 1]
+    assert package.sequence_length == spec["sequence_length"]
+    assert spec["sequence_length"] >= spec["longest_training_note"] * 0.9
 
 
-def test_the_lstm_keeps_the_conditions_for_cudnn():
-    model, _ = trained_network()
-    lstm = model.get_layer("component_compliance_network").get_layer("lstm")
-    assert lstm.recurrent_dropout == 0
-    assert lstm.activation.__name__ == "tanh"
-    assert lstm.recurrent_activation.__name__ == "sigmoid"
-    assert not lstm.unroll and lstm.use_bias
+def test_a_note_longer_than_the_window_is_refused_never_cut(package):
+    window = package.sequence_length
+    fits = ("made of iron in good condition 2001 " + "x" * window)[:window]
+    assert len(fits) == window
+    assert len(package.predict(None, [fits])) == 1
+    too_long = "made of steel in good condition 2001 " + "x" * window
+    with pytest.raises(InputValidationError) as error:
+        package.predict(None, ["steel part 2015 new condition", too_long])
+    message = str(error.value)
+    assert "1 input row(s)" in message
+    assert f"1: \"longer than the model's window of {window} characters" in message
+    assert f"({len(normalise_text(too_long))})" in message
 
 
-def test_package_classifies_new_raw_texts_correctly(package):
-    new = generate_component_texts(400, seed=99)  # raw: casing and punctuation left in
+def test_package_classifies_new_notes_of_unseen_families_correctly(package):
+    # Families 40-59 are not among the 40 the tiny model was trained on.
+    new = generate_component_texts(1000, seed=99, hard_case_share=0.0, n_families=60)
+    new = new[new["family"] >= "family_040"].reset_index(drop=True)
     out = package.predict(None, new[["text"]])
     assert list(out.columns) == ["probability", "label"]
     assert (out["label"] == (out["probability"] >= 0.5)).all()
-    assert (out["label"].to_numpy() == new["label"].to_numpy()).mean() >= 0.95
-    clear = package.predict(
-        None, ["Plastic bumper made in 1970, poor condition.", "steel part 2015 new condition"]
-    )
-    assert clear["label"].tolist() == [1, 0]
-    assert clear["probability"].iloc[0] > 0.9 > 0.1 > clear["probability"].iloc[1]
+    assert (out["label"].to_numpy() == new["label"].to_numpy()).mean() >= 0.93
+
+
+def test_a_non_compliant_fact_after_the_fifteenth_word_is_read(package):
+    filler = "tech note wo 48812 odometer 84 312 km customer reports rattle at idle photos attached"
+    notes = [
+        f"{filler} made of steel in good condition mfd 2011",
+        f"{filler} made of steel in good condition mfd 1981",
+        f"{filler} mfd 2011 in good condition made of plastic",
+    ]
+    assert all(len(note.split()) > 15 for note in notes)
+    assert package.predict(None, notes)["label"].tolist() == [0, 1, 1]
 
 
 def test_package_normalises_raw_text_as_training_did(package):
@@ -125,6 +119,17 @@ def test_package_normalises_raw_text_as_training_did(package):
     assert package.predict(None, []).empty
 
 
+def test_temperature_and_threshold_are_applied_to_the_networks_logit(package):
+    notes = generated_texts(50, seed=5)["text"].tolist()
+    model, _, _ = trained_network()
+    logits = model.predict(np.asarray(notes, dtype=object), verbose=0).ravel()
+    hot = ComponentComplianceModel(
+        model, package.input_example, threshold=0.2, temperature=4.0
+    ).predict(None, notes)
+    np.testing.assert_allclose(hot["probability"], 1 / (1 + np.exp(-logits / 4.0)), rtol=1e-5)
+    assert (hot["label"] == (hot["probability"] >= 0.2)).all()
+
+
 def test_signature_is_a_text_column_in_probability_and_label_out(package):
     signature = package.signature()
     assert signature.inputs.input_names() == ["text"]
@@ -132,7 +137,7 @@ def test_signature_is_a_text_column_in_probability_and_label_out(package):
 
 
 def test_package_refuses_bad_input_with_rows_named(package):
-    with pytest.raises(ValueError, match=r"2 input row\(s\).*1: 'empty text'.*2: 'not text"):
+    with pytest.raises(InputValidationError, match=r"2 input row\(s\).*1: 'empty text'.*2: 'not"):
         package.predict(None, pd.DataFrame({"text": ["iron part", "", 3]}))
     with pytest.raises(ValueError, match="expects a column 'text'"):
         package.predict(None, pd.DataFrame({"description": ["iron part"]}))
@@ -151,8 +156,9 @@ def test_registered_version_ships_its_code_only_and_predicts_as_in_memory(
         model_name="component-compliance", reference="challenger"
     ).load()
     assert (loaded.version, loaded.aliases) == ("1", ("challenger",))
-    texts = pd.DataFrame({"text": ["Iron part, 1999", "steel part 2015 new condition"]})
-    pd.testing.assert_frame_equal(loaded.predict(texts), package.predict(None, texts))
+    notes = generated_texts(40, seed=21)[["text"]]
+    pd.testing.assert_frame_equal(loaded.predict(notes), package.predict(None, notes))
+    assert loaded.python_model.sequence_length == package.sequence_length
 
     folder = Path(
         mlflow.artifacts.download_artifacts(f"runs:/{loaded.run_id}/model", dst_path=str(tmp_path))
@@ -162,7 +168,11 @@ def test_registered_version_ships_its_code_only_and_predicts_as_in_memory(
         for path in (folder / "code").rglob("*.py")
         if path.name != "__init__.py"
     }
-    assert shipped == {"mlops_lab/components/model.py", "mlops_lab/components/text.py"}
+    assert shipped == {
+        "mlops_lab/components/model.py",
+        "mlops_lab/components/text.py",
+        "mlops_lab/validation.py",
+    }
     requirements = (folder / "requirements.txt").read_text().split()
     names = {line.split("==")[0].lower() for line in requirements}
     assert {"mlflow", "keras", "tensorflow", "pandas"} <= names

@@ -1,14 +1,20 @@
 """The registered model: raw text in, probability of non-compliance and label out.
 
-One MLflow pyfunc packages what a prediction needs: the text normalisation and the Keras
-model, whose first layer is the vectoriser built once from the training vocabulary
-(:func:`mlops_lab.components.vectoriser.text_classifier`). The Keras model is kept as an
-attribute; Keras 3 pickles models through its own ``.keras`` format, vocabulary included.
+One MLflow pyfunc packages what a prediction needs: the text normalisation, the Keras
+model (whose first layer is the character vectoriser built once from the training
+vocabulary, :func:`mlops_lab.components.vectoriser.text_classifier`), the temperature
+fitted on validation notes and the threshold chosen for the recall floor. The Keras model
+is kept as an attribute; Keras 3 pickles models through its own ``.keras`` format,
+vocabulary included.
+
+The model reads ``sequence_length`` characters of the normalised note, the window derived
+from the training notes. A longer note is **rejected** (``InputValidationError`` naming
+the rows and lengths), never cut: the vectoriser would silently drop its end.
 
 :class:`mlops_lab.registry.RegisteredModelDataset` registers it as ``component-compliance``:
 signature and input example come from :meth:`ComponentComplianceModel.signature` and
 ``input_example``, and the artifact ships only the project modules this module imports
-(this module and :mod:`mlops_lab.components.text`).
+(this module, :mod:`mlops_lab.components.text` and :mod:`mlops_lab.validation`).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ import pandas as pd
 from mlflow.models import ModelSignature, infer_signature
 
 from mlops_lab.components.text import normalise_text, rejection_reason
+from mlops_lab.validation import InputValidationError
 
 TEXT_COLUMN = "text"
 PREDICT_BATCH_SIZE = 1024
@@ -28,15 +35,18 @@ class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
     """Classify technicians' component descriptions as compliant (0) or not (1).
 
     ``predict`` accepts a DataFrame with a ``text`` column, a Series or a list of strings
-    and returns a DataFrame with ``probability`` (of non-compliance) and ``label``. Bad
-    values (not text, empty, too long) raise one ``ValueError`` naming the rows; the
-    ``classify_components`` pipeline screens rows first so batches never fail midway.
+    and returns a DataFrame with ``probability`` (of non-compliance, calibrated) and
+    ``label``. Bad values (not text, empty, too long for the model's window) raise one
+    ``InputValidationError`` naming the rows; the ``classify_components`` pipeline screens
+    rows first with :meth:`rejection_reason` so batches never fail midway.
 
     Args:
-        keras_model: Normalised text in (a batch of strings), probability out.
+        keras_model: Normalised text in (a batch of strings), logit of non-compliance out.
         input_example: Raw texts (a ``text`` column) logged with the model.
-        threshold: Probability from which the label is 1.
+        threshold: Calibrated probability from which the label is 1.
         max_chars: Longest raw text accepted.
+        sequence_length: Characters of the normalised note the model reads (its window).
+        temperature: The logit is divided by it before the sigmoid (1 = uncalibrated).
     """
 
     def __init__(
@@ -45,11 +55,29 @@ class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
         input_example: pd.DataFrame,
         threshold: float = 0.5,
         max_chars: int = 500,
+        sequence_length: int | None = None,
+        temperature: float = 1.0,
     ) -> None:
         self.keras_model = keras_model
         self.input_example = pd.DataFrame({TEXT_COLUMN: input_example[TEXT_COLUMN].tolist()})
         self.threshold = float(threshold)
         self.max_chars = int(max_chars)
+        if sequence_length is None:
+            sequence_length = int(
+                keras_model.get_layer("vectoriser").get_config()["output_sequence_length"]
+            )
+        self.sequence_length = int(sequence_length)
+        self.temperature = float(temperature)
+
+    def rejection_reason(self, value: object) -> str | None:
+        """Why a raw value cannot be classified by this model, or ``None`` when it can."""
+        reason = rejection_reason(value, self.max_chars)
+        if reason is None and len(normalise_text(value)) > self.sequence_length:
+            reason = (
+                f"longer than the model's window of {self.sequence_length} characters after "
+                f"normalisation ({len(normalise_text(value))}); not cut, refused"
+            )
+        return reason
 
     def signature(self) -> ModelSignature:
         """A ``text`` column in; ``probability`` and ``label`` out (from the input example)."""
@@ -86,23 +114,26 @@ class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
         problems = {
             row: reason
             for row, value in enumerate(texts)
-            if (reason := rejection_reason(value, self.max_chars)) is not None
+            if (reason := self.rejection_reason(value)) is not None
         }
         if problems:
             shown = dict(list(problems.items())[:5])
-            raise ValueError(
+            raise InputValidationError(
                 f"component-compliance: {len(problems)} input row(s) cannot be classified "
                 f"(row: reason) {shown}; expected non-empty text of at most "
-                f"{self.max_chars} characters."
+                f"{self.max_chars} characters and {self.sequence_length} characters after "
+                "normalisation."
             )
         if not texts:
             return pd.DataFrame(
                 {"probability": pd.Series(dtype="float64"), "label": pd.Series(dtype="int64")}
             )
         normalised = np.asarray([normalise_text(text) for text in texts], dtype=object)
-        probability = self.keras_model.predict(
+        logits = self.keras_model.predict(
             normalised, batch_size=PREDICT_BATCH_SIZE, verbose=0
         ).ravel()
+        scaled = logits.astype("float64") / self.temperature
+        probability = np.exp(-np.logaddexp(0.0, -scaled))
         return pd.DataFrame(
             {
                 "probability": probability.astype("float64"),

@@ -1,19 +1,23 @@
-"""Text to integer sequences, and the classifier that reads them.
+"""Characters to integer sequences, and the classifier that reads them.
 
-The vocabulary is fitted on the training split only and kept as a plain list of words
-(index 0 = padding ``""``, index 1 = out-of-vocabulary ``"[UNK]"``). One Keras
-``TextVectorization`` layer is built from it (:func:`text_vectoriser`): training
-vectorises the splits with it once, and the same layer is the first layer of the model
-that is registered (:func:`text_classifier`), so a prediction never rebuilds it. Texts
-are normalised before they get here (:func:`mlops_lab.components.text.normalise_text`),
-so the layer only splits on whitespace.
+The vocabulary is the characters of the normalised training notes (index 0 = padding
+``""``, index 1 = out-of-vocabulary ``"[UNK]"``), kept as a plain list. One Keras
+``TextVectorization`` layer with ``split="character"`` is built from it
+(:func:`text_vectoriser`) and is the first layer of the registered model
+(:func:`text_classifier`), so serving does no tokenising in Python. Reading characters
+rather than words, a misspelt or unseen word is still mostly the letters the network
+knows, and there is no word list whose gaps a real note falls into.
+
+The window (``sequence_length``, in characters) is derived from the training notes
+(:func:`window_length`) and stored with the model; the packaged model refuses a longer
+note rather than letting the layer cut it (:mod:`mlops_lab.components.model`).
 """
 
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Sequence
-from pathlib import Path
 
 import keras
 import numpy as np
@@ -26,23 +30,41 @@ TEXT_INPUT = "text"
 
 
 def _text_vectorization(**kwargs) -> keras.layers.TextVectorization:
-    return keras.layers.TextVectorization(standardize=None, split="whitespace", **kwargs)
+    return keras.layers.TextVectorization(standardize=None, split="character", **kwargs)
 
 
 def fit_vocabulary(texts: Sequence[str], max_tokens: int) -> list[str]:
-    """The ``max_tokens`` most frequent words of ``texts`` (padding and OOV included)."""
+    """The ``max_tokens`` most frequent characters of ``texts`` (padding and OOV included)."""
     layer = _text_vectorization(max_tokens=max_tokens)
     layer.adapt(np.asarray(list(texts), dtype=object))
-    return [str(word) for word in layer.get_vocabulary()]
+    return [str(token) for token in layer.get_vocabulary()]
+
+
+def window_length(texts: Sequence[str], coverage: float, headroom: float, multiple: int) -> int:
+    """Characters the model reads: the ``coverage`` quantile of the training notes' lengths
+    times ``headroom``, rounded up to a ``multiple`` (the network's pooling size).
+
+    Raises:
+        ValueError: when ``coverage`` is below 0.999 or ``headroom`` below 1 (the window
+            must cover at least the 99.9th percentile of the training lengths).
+    """
+    if coverage < 0.999 or coverage > 1 or headroom < 1:
+        raise ValueError(
+            "component_compliance.window: coverage must be in [0.999, 1] and headroom >= 1, "
+            f"got coverage={coverage}, headroom={headroom}."
+        )
+    lengths = np.asarray([len(text) for text in texts])
+    quantile = float(np.quantile(lengths, coverage))
+    return int(math.ceil(quantile * headroom / multiple) * multiple)
 
 
 def text_vectoriser(
     vocabulary: Sequence[str], sequence_length: int
 ) -> keras.layers.TextVectorization:
-    """The layer that turns normalised texts into ``sequence_length`` word indices.
+    """The layer that turns normalised notes into ``sequence_length`` character indices.
 
-    Sequences are padded or truncated at the end; words not in ``vocabulary`` map to
-    index 1 (``[UNK]``).
+    Shorter notes are padded at the end. A longer note would be cut by this layer, which
+    is why :class:`mlops_lab.components.model.ComponentComplianceModel` rejects it first.
 
     Raises:
         ValueError: when ``vocabulary`` does not start with the padding and OOV tokens.
@@ -65,56 +87,6 @@ def vectorise_texts(
     return layer(np.asarray(list(texts), dtype=object)).numpy()
 
 
-def load_glove_matrix(
-    path: str | Path, vocabulary: Sequence[str], embedding_dim: int, seed: int
-) -> np.ndarray:
-    """Embedding matrix for ``vocabulary`` from a GloVe text file (``word v1 ... vN``).
-
-    Words missing from the file get small seeded random vectors, the padding row is zero.
-
-    Raises:
-        FileNotFoundError / ValueError: naming the file and line when it cannot be read.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(
-            f"component_compliance.embeddings_path: {path} does not exist; expected a GloVe "
-            "text file (one 'word v1 ... vN' per line) or null to train the embedding."
-        )
-    index = {word: i for i, word in enumerate(vocabulary)}
-    rng = np.random.default_rng(seed)
-    matrix = rng.normal(0.0, 0.05, size=(len(vocabulary), embedding_dim)).astype("float32")
-    matrix[0] = 0.0
-    found = 0
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            parts = line.rstrip().split(" ")
-            if len(parts) <= 1:
-                continue
-            if len(parts) != embedding_dim + 1:
-                raise ValueError(
-                    f"{path}, line {number}: expected a word and {embedding_dim} numbers "
-                    f"(component_compliance.embedding_dim), got {len(parts) - 1} numbers."
-                )
-            row = index.get(parts[0])
-            if row is None:
-                continue
-            try:
-                matrix[row] = np.asarray(parts[1:], dtype="float32")
-            except ValueError:
-                raise ValueError(
-                    f"{path}, line {number}: expected {embedding_dim} numbers after '{parts[0]}'."
-                ) from None
-            found += 1
-    logger.info(
-        "Pre-trained vectors found for %d of %d vocabulary words in %s",
-        found,
-        len(vocabulary),
-        path,
-    )
-    return matrix
-
-
 def build_classifier(
     vocabulary_size: int,
     sequence_length: int,
@@ -122,38 +94,38 @@ def build_classifier(
     lstm_units: int,
     dropout: float,
     learning_rate: float,
-    embedding_matrix: np.ndarray | None = None,
-    embedding_trainable: bool = True,
+    conv_filters: int = 64,
+    kernel_size: int = 5,
+    pool_size: int = 8,
+    bidirectional: bool = True,
 ) -> keras.Model:
-    """The lab's network on word indices: Embedding -> LSTM -> Dense(1, sigmoid), Adam.
+    """Characters -> Embedding -> Conv1D (character n-grams) -> max-pool -> (Bi)LSTM -> logit.
 
-    The LSTM keeps Keras' defaults (tanh / sigmoid activations, no recurrent dropout,
-    ``unroll=False``), the conditions under which Keras runs it as one fused cuDNN kernel
-    on a GPU; ``dropout`` applies to the LSTM's inputs only.
+    The convolution reads ``kernel_size``-character n-grams, the pooling shortens the
+    sequence ``pool_size`` times, the LSTM reads the whole note. The output is the logit
+    of non-compliance (the packaged model divides it by the fitted temperature before the
+    sigmoid). The LSTM keeps Keras' defaults (tanh / sigmoid, no recurrent dropout,
+    ``unroll=False``), the conditions of the fused cuDNN kernel on a GPU; ``dropout``
+    applies to its inputs only.
     """
-    if embedding_matrix is not None:
-        initializer = keras.initializers.Constant(embedding_matrix)
-    else:
-        initializer = "uniform"
+    recurrent = keras.layers.LSTM(lstm_units, dropout=dropout, name="lstm")
     model = keras.Sequential(
         [
             keras.Input(shape=(sequence_length,), dtype="int64", name="tokens"),
-            keras.layers.Embedding(
-                vocabulary_size,
-                embedding_dim,
-                embeddings_initializer=initializer,
-                trainable=embedding_trainable,
-                name="embedding",
+            keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding"),
+            keras.layers.Conv1D(
+                conv_filters, kernel_size, padding="same", activation="relu", name="ngrams"
             ),
-            keras.layers.LSTM(lstm_units, dropout=dropout, name="lstm"),
-            keras.layers.Dense(1, activation="sigmoid", name="non_compliant_probability"),
+            keras.layers.MaxPooling1D(pool_size, padding="same", name="pool"),
+            keras.layers.Bidirectional(recurrent, name="bilstm") if bidirectional else recurrent,
+            keras.layers.Dense(1, name="non_compliant_logit"),
         ],
         name="component_compliance_network",
     )
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss="binary_crossentropy",
-        metrics=["accuracy"],
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")],
     )
     return model
 
@@ -161,7 +133,7 @@ def build_classifier(
 def text_classifier(
     vectoriser: keras.layers.TextVectorization, network: keras.Model
 ) -> keras.Model:
-    """Normalised text in, probability of non-compliance out: vectoriser + network.
+    """Normalised text in, logit of non-compliance out: vectoriser + network.
 
     This is the Keras model that is saved and registered; its input is a batch of
     strings (``shape=()``, dtype ``string``).

@@ -44,6 +44,28 @@ def test_good_rows_are_classified_and_bad_rows_get_a_reason(registered_model):
     assert (out["model_version"] == "7").all()
 
 
+def test_a_note_longer_than_the_models_window_is_rejected_not_cut():
+    from tests.components.small_model import trained_package
+
+    from mlops_lab.registry import RegisteredModel
+
+    package = trained_package(max_chars=2000)
+    model = RegisteredModel("component-compliance", "8", "run-8", ("champion",), package)
+    window = package.sequence_length
+    long_note = "made of iron, in good condition, 2001, " + "odometer 84312 km, " * 30
+    out = classify_component_texts(
+        pd.DataFrame({"text": ["iron part 1999", long_note]}), model, max_chars=2000
+    )
+    assert out["rejection_reason"].iloc[0] is None
+    assert (
+        out["rejection_reason"]
+        .iloc[1]
+        .startswith(f"longer than the model's window of {window} characters after normalisation")
+    )
+    assert pd.isna(out["probability"].iloc[1])
+    assert out["label"].iloc[0] == 1
+
+
 def test_a_batch_of_only_bad_rows_does_not_call_the_model(registered_model):
     class Unusable:
         name, version = "component-compliance", "1"

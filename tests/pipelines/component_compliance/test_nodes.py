@@ -2,25 +2,24 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from tests.components.small_model import (
     MODEL,
-    SEQUENCE_LENGTH,
     TRAINING,
+    WINDOW,
     generated_texts,
     trained_network,
     trained_package,
     untrained_package,
 )
 
-from mlops_lab.components.vectoriser import vectorise_texts
 from mlops_lab.pipelines.component_compliance.nodes import (
     EPOCH_METRICS,
+    PROMOTION_METRICS,
     analyse_classification_errors,
+    calibrate_compliance_model,
     fit_text_vectoriser,
     package_compliance_model,
     predict_test_texts,
@@ -32,24 +31,30 @@ from mlops_lab.promotion import decide_promotion
 from mlops_lab.registry import RegisteredModel
 
 GATE = {"metric": "components.test.accuracy", "greater_is_better": True, "min_improvement": 0.0}
+EVALUATION = {
+    "late_fact_token": 15,
+    "length_bands": [15, 25, 40],
+    "bootstrap": {"resamples": 200, "level": 0.95, "seed": 0},
+}
 
 
 def _registered(python_model, version: str) -> RegisteredModel:
     return RegisteredModel("component-compliance", version, f"run-{version}", (), python_model)
 
 
-def test_vocabulary_is_fitted_on_the_training_split_only():
-    train = pd.DataFrame({"text": ["steel part 2001 good", "iron part 1980 poor"], "label": [0, 1]})
-    vocabulary = fit_text_vectoriser(train, max_tokens=100)
-    assert set(vocabulary) == {"", "[UNK]", "steel", "part", "2001", "good", "iron", "1980", "poor"}
-    # "zircon" appears only in a test text: it maps to out-of-vocabulary ([UNK] = 1).
-    tokens = vectorise_texts(["zircon part 2001 good"], vocabulary, sequence_length=5)
-    assert tokens[0].tolist() == [1, *(vocabulary.index(w) for w in ("part", "2001", "good")), 0]
+def test_vocabulary_and_window_are_fitted_on_the_training_split_only():
+    train = pd.DataFrame({"text": ["steel part 2001 good", "iron 1980 poor" + " x" * 40]})
+    spec = fit_text_vectoriser(train, max_tokens=100, window=WINDOW)
+    assert set(spec["vocabulary"]) == {"", "[UNK]", *"steel part 2001 good iron 1980 poor x"}
+    longest = len(train["text"].iloc[1])
+    assert spec["longest_training_note"] == longest
+    assert spec["sequence_length"] >= longest and spec["sequence_length"] % 8 == 0
+    assert spec["training_notes_longer"] == 0
 
 
 @pytest.mark.slow
 def test_training_restores_the_weights_of_the_best_validation_epoch():
-    model, history = trained_network()
+    model, history, _ = trained_network()
     epochs = history["epochs_run"]
     assert 1 <= history["best_epoch"] <= epochs <= TRAINING["max_epochs"]
     assert all(len(history[key]) == epochs for key in EPOCH_METRICS)
@@ -57,52 +62,42 @@ def test_training_restores_the_weights_of_the_best_validation_epoch():
     assert history["val_loss"][best] == min(history["val_loss"])
     # The model returned is the best epoch's, not the last one's: its validation loss is
     # the best epoch's figure.
-    validation = generated_texts(300, seed=12)
+    validation = generated_texts(400, seed=12)
     network = model.get_layer("component_compliance_network")
     tokens = model.get_layer("vectoriser")(validation["text"].to_numpy(dtype=object))
     loss, _ = network.evaluate(tokens, validation["label"].to_numpy(), verbose=0)
     assert loss == pytest.approx(history["val_loss"][best], rel=1e-3)
-    assert history["val_accuracy"][best] >= 0.95
+    assert history["val_accuracy"][best] >= 0.93
+    assert history["notes_left_out"] == 0
 
 
 @pytest.mark.slow
 def test_training_stops_when_validation_loss_stops_improving():
     train, validation = generated_texts(300, seed=4), generated_texts(100, seed=5)
-    vocabulary = fit_text_vectoriser(train, max_tokens=1000)
+    spec = fit_text_vectoriser(train, max_tokens=100, window=WINDOW)
     # No epoch can improve the loss by 10: the first is the best, one more is patience.
     never_better = {
         **TRAINING,
         "max_epochs": 20,
         "early_stopping": {"patience": 1, "min_delta": 10},
     }
-    _, history = train_compliance_classifier(
-        train, validation, vocabulary, SEQUENCE_LENGTH, MODEL, never_better, None, seed=3
-    )
+    _, history = train_compliance_classifier(train, validation, spec, MODEL, never_better, seed=3)
     assert (history["epochs_run"], history["best_epoch"]) == (2, 1)
 
 
-@pytest.mark.slow
-def test_a_glove_file_written_here_initialises_the_embedding(tmp_path: Path):
-    train, validation = generated_texts(200, seed=4), generated_texts(100, seed=5)
-    vocabulary = fit_text_vectoriser(train, max_tokens=1000)
-    glove = tmp_path / "glove.16d.txt"
-    vectors = {"steel": np.linspace(-1, 1, 16), "plastic": np.full(16, 0.5)}
-    glove.write_text(
-        "".join(f"{w} {' '.join(f'{x:.4f}' for x in v)}\n" for w, v in vectors.items())
-    )
-    frozen = {**MODEL, "embedding_trainable": False}
-    one_epoch = {**TRAINING, "max_epochs": 1}
-    model, _ = train_compliance_classifier(
-        train, validation, vocabulary, SEQUENCE_LENGTH, frozen, one_epoch, str(glove), seed=3
-    )
-    network = model.get_layer("component_compliance_network")
-    weights = network.get_layer("embedding").get_weights()[0]
-    for word, vector in vectors.items():
-        np.testing.assert_allclose(weights[vocabulary.index(word)], vector, atol=1e-4)
-    with pytest.raises(FileNotFoundError, match="embeddings_path"):
-        train_compliance_classifier(
-            train, validation, vocabulary, 15, MODEL, one_epoch, str(tmp_path / "no.txt"), 3
-        )
+def test_calibration_fits_a_temperature_and_a_threshold_for_the_recall_floor():
+    model, _, _ = trained_network()
+    validation = generated_texts(400, seed=12)
+    floor = {"bins": 10, "recall_floor": 0.99, "max_threshold": 0.5}
+    result, figure, metrics = calibrate_compliance_model(model, validation, floor)
+    assert result["validation_recall_at_threshold"] >= 0.99
+    assert 0 < result["threshold"] <= 0.5
+    assert result["ece_calibrated"] <= result["ece_raw"] + 1e-9
+    assert metrics["components.validation.temperature"]["value"] == result["temperature"]
+    assert figure.axes[0].get_xlabel() == "mean predicted probability of non-compliance"
+    strict = calibrate_compliance_model(model, validation, floor | {"recall_floor": 1.0})[0]
+    assert strict["threshold"] <= result["threshold"]
+    assert strict["validation_recall_at_threshold"] == 1.0
 
 
 def test_training_summary_names_metrics_by_the_rule_with_epochs_from_one():
@@ -133,15 +128,32 @@ def test_training_summary_names_metrics_by_the_rule_with_epochs_from_one():
 
 @pytest.mark.slow
 def test_packaged_model_predicts_the_test_texts_through_its_pyfunc():
-    model, _ = trained_network()
-    package, card = package_compliance_model(model, ["Iron part, 1999"], 0.5, 500)
+    model, _, spec = trained_network()
+    calibration = {"temperature": 1.5, "threshold": 0.3}
+    package, card = package_compliance_model(model, calibration, ["Iron part, 1999"], 500)
     assert card["vocabulary_size"] == len(model.get_layer("vectoriser").get_vocabulary())
+    assert card["sequence_length"] == package.sequence_length == spec["sequence_length"]
+    assert (package.temperature, package.threshold) == (1.5, 0.3)
     assert package.input_example["text"].tolist() == ["Iron part, 1999"]
     test = generated_texts(300, seed=6)
     predictions = predict_test_texts(_registered(package, "1"), test)
-    assert list(predictions.columns) == ["text", "label", "probability", "predicted"]
+    assert list(predictions.columns) == [
+        "text",
+        "label",
+        "probability",
+        "predicted",
+        "refused",
+        "family",
+        "hard_case",
+        "fact_token",
+    ]
     assert predictions["text"].tolist() == test["text"].tolist()
-    assert (predictions["predicted"] == predictions["label"]).mean() >= 0.95
+    assert (predictions["predicted"] == predictions["label"]).mean() >= 0.93
+    assert not predictions["refused"].any()
+    # A note longer than the window is refused, counted as called non-compliant.
+    long_note = test.iloc[[0]].assign(text="made of steel good 2001 " + "x" * 400, label=0)
+    refused = predict_test_texts(_registered(package, "1"), long_note)
+    assert refused[["refused", "predicted", "probability"]].iloc[0].tolist() == [True, 1, 1.0]
 
 
 def test_error_analysis_slices_and_reasons():
@@ -151,31 +163,44 @@ def test_error_analysis_slices_and_reasons():
                 "made in 1994 steel good condition",
                 "made in 1995 steel good condition",
                 "made in 1995 plastic new condition",
-                "made in 2010 carbon fiber fair condition",
+                "odometer 84 312 km wo 12345 p n 8 x tech note customer waiting made in 2010 "
+                "carbon fiber fair condition",
             ],
             "label": [1, 0, 1, 1],
             "probability": [0.9, 0.8, 0.7, 0.2],
             "predicted": [1, 1, 1, 0],
+            "family": ["a", "a", "b", "b"],
+            "hard_case": ["boundary", "boundary", "none", "none"],
+            "fact_token": [2, 2, 3, 20],
         }
     )
-    result = analyse_classification_errors(predictions)
-    slices = result["slices"].set_index("slice")
-    assert slices.loc["all", "accuracy"] == 0.5
-    assert slices.loc["year_1994", "accuracy"] == 1.0
-    assert (slices.loc["year_1995", "n"], slices.loc["year_1995", "errors"]) == (2, 1)
-    assert (slices.loc["year_before_1995", "n"], slices.loc["year_1995_or_later", "n"]) == (1, 3)
-    assert slices.loc["condition_fair", "accuracy"] == 0.0
-    assert slices.loc["material_carbon_fiber", "n"] == 1
-    reasons = result["misclassified"].set_index("text")["true_label_reason"]
-    assert reasons["made in 1995 steel good condition"] == "compliant"
-    assert reasons["made in 2010 carbon fiber fair condition"] == "condition fair"
+    result = analyse_classification_errors(predictions, EVALUATION)
+    slices = result["slices"].set_index(["slice", "model"])
+    assert slices.loc[("all", "model"), "accuracy"] == 0.5
+    assert slices.loc[("hard_case_boundary", "model"), "accuracy"] == 0.5
+    late = slices.loc[("fact_after_token_15", "model")]
+    assert (late["n"], late["recall_non_compliant"]) == (1, 0.0)
+    assert slices.loc[("fact_after_token_15", "rule_reader"), "recall_non_compliant"] == 1.0
+    assert slices.loc[("words_16_25", "model"), "n"] == 1
+    assert (
+        slices.loc[("all", "model"), "accuracy_low"]
+        <= 0.5
+        <= slices.loc[("all", "model"), "accuracy_high"]
+    )
+    wrong = result["misclassified"].set_index("hard_case")
+    assert wrong.loc["boundary", "true_label_reason"] == "compliant"
+    assert wrong.loc["none", "true_label_reason"] == "condition fair"
+    assert wrong.loc["none", "slices"] == "fact_after_token_15; hard_case_none; words_16_25"
     assert result["metrics"]["accuracy"] == 0.5
     assert result["metrics"]["recall_non_compliant"] == pytest.approx(2 / 3)
     expected_loss = -np.mean(np.log([0.9, 0.2, 0.7, 0.2]))
     assert result["metrics"]["loss"] == pytest.approx(expected_loss)
     mlflow_metrics = result["mlflow_metrics"]
     assert mlflow_metrics["components.test.accuracy"] == {"value": 0.5, "step": 0}
-    assert mlflow_metrics["components.test.slice.year_1994.accuracy"]["value"] == 1.0
+    key = "components.test.slice.fact_after_token_15.recall_non_compliant"
+    assert mlflow_metrics[key]["value"] == 0.0
+    key = "components.test.slice.fact_after_token_15.rule_reader.recall_non_compliant"
+    assert mlflow_metrics[key]["value"] == 1.0
     assert all(key.startswith("components.test.") for key in mlflow_metrics)
     counts = result["confusion_matrix"].axes[0]
     assert counts.get_title() == "counts"
@@ -189,13 +214,15 @@ def test_the_gate_scores_both_models_on_the_same_texts_and_keeps_the_better_cham
     good, bad = _registered(trained_package(), "2"), _registered(untrained_package(), "1")
     first = score_promotion_candidates(good, None, test)
     assert first["champion"] is None
-    assert first["challenger"] >= 0.95
-    assert first["data"] == "component_texts_test: 300 texts (test split)"
-    figures = analyse_classification_errors(predict_test_texts(good, test))["metrics"]
+    assert first["challenger"] >= 0.93
+    families = test["family"].nunique()
+    assert first["data"] == (
+        f"component_texts_test: 300 notes of {families} template families held out of training"
+    )
+    figures = analyse_classification_errors(predict_test_texts(good, test), EVALUATION)["metrics"]
     assert first["challenger"] == figures["accuracy"]
     assert first["challenger_metrics"] == {
-        f"components.test.{name}": figures[name]
-        for name in ("accuracy", "macro_f1", "f1_non_compliant", "loss")
+        f"components.test.{name}": figures[name] for name in PROMOTION_METRICS
     }
 
     assert score_promotion_candidates(good, good, test)["champion"] is None

@@ -13,7 +13,7 @@ from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
 from mlflow import MlflowClient
-from tests.components.small_model import MODEL, TRAINING, generated_texts
+from tests.components.small_model import MODEL, TRAINING, WINDOW, generated_texts
 from tests.kedro_helpers import KeptMemoryDataset, latest_version
 
 from mlops_lab.pipelines.component_compliance import create_pipeline
@@ -21,19 +21,20 @@ from mlops_lab.registry import ChampionAliasDataset, RegisteredModelDataset
 
 MODEL_NAME = "component-compliance"
 ROOT = Path(__file__).resolve().parents[3]
+BASE = yaml.safe_load((ROOT / "conf/base/parameters_component_compliance.yml").read_text())[
+    "component_compliance"
+]
 PARAMS = {
-    "max_tokens": 1000,
-    "sequence_length": 15,
+    "max_tokens": 100,
+    "window": WINDOW,
     "model": MODEL,
     "training": TRAINING,
-    "embeddings_path": None,
-    "seed": 1,
-    "threshold": 0.5,
+    "seed": 3,
+    "calibration": BASE["calibration"] | {"recall_floor": 0.98},
     "max_chars": 500,
     "input_example": ["Iron part, made in 1999."],
-    "promotion": yaml.safe_load(
-        (ROOT / "conf/base/parameters_component_compliance.yml").read_text()
-    )["component_compliance"]["promotion"],
+    "evaluation": BASE["evaluation"] | {"bootstrap": {"resamples": 100, "level": 0.95, "seed": 0}},
+    "promotion": BASE["promotion"],
 }
 # A deliberately worse training: one epoch at a learning rate too small to learn anything.
 WORSE_TRAINING = {**TRAINING, "learning_rate": 1e-6, "max_epochs": 1}
@@ -59,8 +60,8 @@ def _catalog(params: dict, splits: dict[str, pd.DataFrame]) -> DataCatalog:
 @pytest.mark.slow
 def test_slice_promotes_the_first_version_and_not_a_worse_second_one(mlflow_sqlite: str):
     splits = {
-        "train": generated_texts(1200, seed=11),
-        "validation": generated_texts(300, seed=12),
+        "train": generated_texts(2000, seed=11),
+        "validation": generated_texts(400, seed=12),
         "test": generated_texts(300, seed=13),
     }
     first = _catalog(PARAMS, splits)
@@ -69,7 +70,13 @@ def test_slice_promotes_the_first_version_and_not_a_worse_second_one(mlflow_sqli
     assert report["promoted"] is True
     assert report["reason"] == "no champion yet: the challenger becomes it"
     assert report["challenger"]["score"] == first.load("component_test_metrics")["accuracy"]
-    assert report["challenger"]["score"] >= 0.95
+    calibration = first.load("component_calibration")
+    assert report["challenger"]["score"] >= 0.93, calibration
+    assert calibration["validation_recall_at_threshold"] >= 0.98
+    assert calibration["threshold"] <= 0.5
+    champion = RegisteredModelDataset(MODEL_NAME, "champion").load()
+    assert champion.python_model.threshold == calibration["threshold"]
+    assert champion.python_model.temperature == calibration["temperature"]
     client = MlflowClient()
     assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == "1"
 
@@ -109,8 +116,14 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
         "components.validation.accuracy",
         "components.test.accuracy",
         "components.test.f1_non_compliant",
-        "components.test.slice.year_1994.accuracy",
-        "components.test.slice.year_1995.accuracy",
+        "components.test.ece",
+        "components.validation.ece_raw",
+        "components.validation.ece_calibrated",
+        "components.validation.threshold",
+        "components.test.slice.fact_after_token_15.recall_non_compliant",
+        "components.test.slice.fact_after_token_15.rule_reader.recall_non_compliant",
+        "components.test.slice.hard_case_negation.accuracy",
+        "components.test.slice.words_26_40.precision_non_compliant",
     } <= set(metrics)
     assert all(key.startswith("components.") for key in metrics), sorted(metrics)
     history = client.get_metric_history(run.info.run_id, "components.validation.loss")
@@ -118,7 +131,12 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
     assert len(history) <= 2  # conf/test: at most two epochs
     assert run.data.params["component_compliance.training.learning_rate"] == "0.01"
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id)}
-    assert {"training_results.png", "training_history.json", "confusion_matrix.png"} <= artifacts
+    assert {
+        "training_results.png",
+        "training_history.json",
+        "confusion_matrix.png",
+        "reliability_diagram.png",
+    } <= artifacts
 
     (version,) = client.search_model_versions(f"name = '{MODEL_NAME}'")
     assert version.run_id == run.info.run_id
@@ -130,7 +148,13 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
     assert report["challenger"]["run_id"] == run.info.run_id
     assert report["challenger"]["score"] == metrics["components.test.accuracy"]
     misclassified = pd.read_csv(latest_version(reporting / "misclassified_test_texts.csv"))
-    assert {"text", "label", "probability", "true_label_reason"} <= set(misclassified.columns)
+    assert {"text", "label", "probability", "true_label_reason", "slices", "hard_case"} <= set(
+        misclassified.columns
+    )
+    slices = pd.read_csv(latest_version(reporting / "slice_accuracy.csv"))
+    assert set(slices["model"]) == {"model", "rule_reader"}
+    assert (slices["accuracy_low"] <= slices["accuracy"]).all()
+    assert (slices["accuracy"] <= slices["accuracy_high"]).all()
 
     worse = {"component_compliance": {"training": {"learning_rate": 1e-6, "max_epochs": 1}}}
     with KedroSession.create(

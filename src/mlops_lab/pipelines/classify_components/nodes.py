@@ -19,9 +19,10 @@ def classify_component_texts(
 ) -> pd.DataFrame:
     """Probability and label for every classifiable text; a reason for every other row.
 
-    Rows that are not text, empty, without a letter or digit, or longer than ``max_chars``
-    are not sent to the model: they get ``rejection_reason`` and empty ``probability`` and
-    ``label``, so one bad row never stops a batch. The output keeps the input's row order;
+    Rows that are not text, empty, without a letter or digit, longer than ``max_chars``
+    or longer than the model's window (the model refuses to cut a note) are not sent to
+    the model: they get ``rejection_reason`` and empty ``probability`` and ``label``, so
+    one bad row never stops a batch. The output keeps the input's row order;
     ``row`` is the 0-based data row of the input file; ``model_name`` and
     ``model_version`` say which registered version made the predictions.
 
@@ -36,7 +37,13 @@ def classify_component_texts(
     """
     require_columns(raw, [TEXT_COLUMN], "texts to classify")
     values = raw[TEXT_COLUMN].tolist()
-    reasons = [rejection_reason(value, max_chars) for value in values]
+    # The model's own screen (its window); versions registered before it had none.
+    model_reason = getattr(getattr(model, "python_model", None), "rejection_reason", None)
+    reasons = [
+        rejection_reason(value, max_chars)
+        or (model_reason(value) if model_reason is not None else None)
+        for value in values
+    ]
     accepted = [i for i, reason in enumerate(reasons) if reason is None]
     result = pd.DataFrame(
         {

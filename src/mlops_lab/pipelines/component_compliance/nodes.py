@@ -1,4 +1,4 @@
-"""Nodes of the ``component_compliance`` pipeline (the lab's LSTM text classifier)."""
+"""Nodes of the ``component_compliance`` pipeline (the character-level LSTM classifier)."""
 
 from __future__ import annotations
 
@@ -13,21 +13,24 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 from sklearn.metrics import log_loss
 
-from mlops_lab.components.model import TEXT_COLUMN, ComponentComplianceModel
-from mlops_lab.components.rule import (
-    CONDITIONS,
-    MATERIALS,
-    YEAR_LIMIT,
-    read_attributes,
-    violation_reasons,
+from mlops_lab.components.calibration import (
+    expected_calibration_error,
+    fit_temperature,
+    recall_floor_threshold,
+    reliability_bins,
+    reliability_figure,
+    sigmoid,
 )
+from mlops_lab.components.evaluation import slice_masks, slice_table
+from mlops_lab.components.model import TEXT_COLUMN, ComponentComplianceModel
+from mlops_lab.components.rule import read_attributes, read_label, violation_reasons
 from mlops_lab.components.vectoriser import (
     OOV_TOKEN,
     build_classifier,
     fit_vocabulary,
-    load_glove_matrix,
     text_classifier,
     text_vectoriser,
+    window_length,
 )
 from mlops_lab.distribution import training_strategy
 from mlops_lab.registry import RegisteredModel
@@ -52,14 +55,53 @@ EPOCH_METRIC_NAMES = {
     "val_accuracy": ("validation", "accuracy"),
 }
 # Test figures that travel with the registered version (promotion tags).
-PROMOTION_METRICS = ("accuracy", "macro_f1", "f1_non_compliant", "loss")
+PROMOTION_METRICS = (
+    "accuracy",
+    "macro_f1",
+    "f1_non_compliant",
+    "recall_non_compliant",
+    "loss",
+    "ece",
+)
+# Columns of the held-out notes the evaluation slices by.
+SLICE_COLUMNS = ("family", "hard_case", "fact_token")
 
 
-def fit_text_vectoriser(train: pd.DataFrame, max_tokens: int) -> list[str]:
-    """Fit the vocabulary on the training texts only (index 0 padding, 1 ``[UNK]``)."""
+def fit_text_vectoriser(
+    train: pd.DataFrame, max_tokens: int, window: dict[str, Any]
+) -> dict[str, Any]:
+    """The character vocabulary and the window, both from the training notes only.
+
+    Args:
+        train: normalised training notes.
+        max_tokens: most characters kept (index 0 padding, 1 ``[UNK]``).
+        window: ``coverage`` (>= 0.999), ``headroom`` (>= 1) and ``multiple``: the window
+            covers the ``coverage`` quantile of the training lengths times ``headroom``.
+
+    Returns:
+        ``{"vocabulary": [...], "sequence_length": int, "longest_training_note": int,
+        "training_notes_longer": int}``.
+    """
     vocabulary = fit_vocabulary(train["text"], max_tokens=max_tokens)
-    logger.info("Vocabulary of %d words fitted on %d training texts", len(vocabulary), len(train))
-    return vocabulary
+    sequence_length = window_length(
+        train["text"], float(window["coverage"]), float(window["headroom"]), int(window["multiple"])
+    )
+    lengths = train["text"].str.len()
+    spec = {
+        "vocabulary": vocabulary,
+        "sequence_length": sequence_length,
+        "longest_training_note": int(lengths.max()),
+        "training_notes_longer": int((lengths > sequence_length).sum()),
+    }
+    logger.info(
+        "Vocabulary of %d characters; window %d characters (longest training note %d, "
+        "%d longer notes left out of training)",
+        len(vocabulary),
+        sequence_length,
+        spec["longest_training_note"],
+        spec["training_notes_longer"],
+    )
+    return spec
 
 
 def _token_dataset(
@@ -75,61 +117,58 @@ def _token_dataset(
 def train_compliance_classifier(
     train: pd.DataFrame,
     validation: pd.DataFrame,
-    vocabulary: list[str],
-    sequence_length: int,
+    vectoriser_spec: dict[str, Any],
     model_params: dict[str, Any],
     training_params: dict[str, Any],
-    embeddings_path: str | None,
     seed: int,
 ) -> tuple[keras.Model, dict[str, Any]]:
-    """Train Embedding -> LSTM -> Dense(sigmoid) until validation loss stops improving.
+    """Train characters -> Conv1D -> BiLSTM -> logit until validation loss stops improving.
 
-    The vectoriser is built once from ``vocabulary``; each split is vectorised once and
-    fed through a shuffled, prefetched ``tf.data`` pipeline. Training stops when the
-    validation loss has not improved by ``early_stopping.min_delta`` for
-    ``early_stopping.patience`` epochs (at most ``max_epochs``), and the weights of the
-    best epoch are restored.
+    The vectoriser is built once from the vocabulary; each split is vectorised once and
+    fed through a shuffled, prefetched ``tf.data`` pipeline. Notes longer than the window
+    are left out (counted in the history), never cut. Training stops when the validation
+    loss has not improved by ``early_stopping.min_delta`` for ``early_stopping.patience``
+    epochs (at most ``max_epochs``), and the weights of the best epoch are restored.
 
     Args:
         train, validation: normalised texts with ``label``.
-        vocabulary: the fitted vocabulary.
-        sequence_length: tokens read per text.
-        model_params: ``embedding_dim``, ``embedding_trainable``, ``lstm_units``, ``dropout``.
+        vectoriser_spec: ``vocabulary`` and ``sequence_length`` (:func:`fit_text_vectoriser`).
+        model_params: ``embedding_dim``, ``conv_filters``, ``kernel_size``, ``pool_size``,
+            ``lstm_units``, ``bidirectional``, ``dropout``.
         training_params: ``learning_rate``, ``max_epochs``, ``batch_size``,
             ``early_stopping`` (``patience``, ``min_delta``), ``verbose``.
-        embeddings_path: optional GloVe text file; ``None`` trains the embedding.
         seed: seeds Python, NumPy, TensorFlow and the shuffling.
 
     Returns:
-        The model on normalised text (vectoriser + network) and its history: per-epoch
-        ``loss, accuracy, val_loss, val_accuracy``, ``best_epoch`` (counted from 1),
-        ``epochs_run`` and ``train_seconds``.
+        The model on normalised text (vectoriser + network, logit out) and its history:
+        per-epoch ``loss, accuracy, val_loss, val_accuracy``, ``best_epoch`` (from 1),
+        ``epochs_run``, ``train_seconds`` and ``notes_left_out``.
     """
     set_global_seed(seed)
-    matrix = None
-    if embeddings_path:
-        matrix = load_glove_matrix(
-            embeddings_path, vocabulary, model_params["embedding_dim"], seed=seed
-        )
+    vocabulary = vectoriser_spec["vocabulary"]
+    sequence_length = int(vectoriser_spec["sequence_length"])
     vectoriser = text_vectoriser(vocabulary, sequence_length)
     with training_strategy().scope():  # multi-node on Azure ML when configured
         network = build_classifier(
             vocabulary_size=len(vocabulary),
             sequence_length=sequence_length,
             learning_rate=training_params["learning_rate"],
-            embedding_matrix=matrix,
             **model_params,
         )
+    fits = {
+        name: frame[frame["text"].str.len() <= sequence_length]
+        for name, frame in (("train", train), ("validation", validation))
+    }
     batch_size = int(training_params["batch_size"])
     train_batches = _token_dataset(
-        vectoriser(tf.constant(train["text"].to_numpy(dtype=object))),
-        train["label"].to_numpy(),
+        vectoriser(tf.constant(fits["train"]["text"].to_numpy(dtype=object))),
+        fits["train"]["label"].to_numpy(),
         batch_size,
         shuffle_seed=seed,
     )
     validation_batches = _token_dataset(
-        vectoriser(tf.constant(validation["text"].to_numpy(dtype=object))),
-        validation["label"].to_numpy(),
+        vectoriser(tf.constant(fits["validation"]["text"].to_numpy(dtype=object))),
+        fits["validation"]["label"].to_numpy(),
         batch_size,
         shuffle_seed=None,
     )
@@ -141,9 +180,10 @@ def train_compliance_classifier(
         restore_best_weights=True,
     )
     logger.info(
-        "Training on %d texts (validation %d), batch %d, at most %d epochs",
-        len(train),
-        len(validation),
+        "Training on %d notes (validation %d), window %d characters, batch %d, at most %d epochs",
+        len(fits["train"]),
+        len(fits["validation"]),
+        sequence_length,
         batch_size,
         training_params["max_epochs"],
     )
@@ -161,6 +201,7 @@ def train_compliance_classifier(
     record["best_epoch"] = int(early_stopping.best_epoch) + 1
     record["epochs_run"] = len(record["loss"])
     record["train_seconds"] = round(seconds, 2)
+    record["notes_left_out"] = len(train) + len(validation) - sum(map(len, fits.values()))
     logger.info(
         "Trained %d epochs in %.1f s; weights of epoch %d restored (val_loss %.3g)",
         record["epochs_run"],
@@ -169,6 +210,73 @@ def train_compliance_classifier(
         record["val_loss"][record["best_epoch"] - 1],
     )
     return text_classifier(vectoriser, network), record
+
+
+def calibrate_compliance_model(
+    model: keras.Model, validation: pd.DataFrame, calibration: dict[str, Any]
+) -> tuple[dict[str, Any], Figure, dict[str, dict[str, float]]]:
+    """Temperature and threshold from the validation notes, with ECE before and after.
+
+    Args:
+        model: the trained model (normalised text in, logit out).
+        validation: normalised validation notes with ``label``.
+        calibration: ``bins`` (of the ECE and the diagram), ``recall_floor`` (recall on
+            non-compliant notes the threshold must reach on validation) and
+            ``max_threshold`` (the threshold never exceeds it).
+
+    Returns:
+        ``{"temperature", "threshold", "validation_recall_at_threshold", "ece_raw",
+        "ece_calibrated", "reliability"}``, the reliability diagram and MLflow metrics
+        ``components.validation.*``.
+    """
+    notes = validation[validation["text"].str.len() <= _window(model)]
+    logits = model.predict(
+        np.asarray(notes["text"], dtype=object), batch_size=1024, verbose=0
+    ).ravel()
+    labels = notes["label"].to_numpy()
+    temperature = fit_temperature(logits, labels)
+    bins = int(calibration["bins"])
+    raw, calibrated = sigmoid(logits), sigmoid(logits, temperature)
+    threshold = recall_floor_threshold(
+        calibrated, labels, float(calibration["recall_floor"]), float(calibration["max_threshold"])
+    )
+    curves = {
+        "raw": reliability_bins(raw, labels, bins),
+        f"temperature {temperature:.2f}": reliability_bins(calibrated, labels, bins),
+    }
+    result = {
+        "temperature": temperature,
+        "threshold": threshold,
+        "validation_recall_at_threshold": float((calibrated[labels == 1] >= threshold).mean()),
+        "validation_accuracy_at_threshold": float(((calibrated >= threshold) == labels).mean()),
+        "ece_raw": expected_calibration_error(raw, labels, bins),
+        "ece_calibrated": expected_calibration_error(calibrated, labels, bins),
+        "reliability": curves,
+    }
+    figure = reliability_figure(curves, "Component compliance, validation notes")
+    metrics = {
+        metric_key(PROBLEM, "validation", name): {"value": float(result[name]), "step": 0}
+        for name in (
+            "temperature",
+            "threshold",
+            "validation_recall_at_threshold",
+            "ece_raw",
+            "ece_calibrated",
+        )
+    }
+    logger.info(
+        "Temperature %.3f: validation ECE %.4f -> %.4f; threshold %.4f gives recall %.4f",
+        temperature,
+        result["ece_raw"],
+        result["ece_calibrated"],
+        threshold,
+        result["validation_recall_at_threshold"],
+    )
+    return result, figure, metrics
+
+
+def _window(model: keras.Model) -> int:
+    return int(model.get_layer("vectoriser").get_config()["output_sequence_length"])
 
 
 def summarise_training(
@@ -181,7 +289,7 @@ def summarise_training(
     """
     figure = training_curves_figure(
         {key: history[key] for key in EPOCH_METRICS},
-        f"Component compliance LSTM (best epoch {history['best_epoch']})",
+        f"Component compliance character LSTM (best epoch {history['best_epoch']})",
     )
     epoch_metrics = {
         metric_key(PROBLEM, stage, name): metric_history(history[key])
@@ -191,9 +299,9 @@ def summarise_training(
 
 
 def package_compliance_model(
-    model: keras.Model, input_example: list[str], threshold: float, max_chars: int
+    model: keras.Model, calibration: dict[str, Any], input_example: list[str], max_chars: int
 ) -> tuple[ComponentComplianceModel, dict[str, Any]]:
-    """Normalisation and the Keras model as one pyfunc: raw text in, probability and label out.
+    """Normalisation, the Keras model, temperature and threshold as one pyfunc.
 
     Returns:
         The pyfunc (registered by the catalog as ``@challenger``) and a small model card.
@@ -201,37 +309,66 @@ def package_compliance_model(
     package = ComponentComplianceModel(
         keras_model=model,
         input_example=pd.DataFrame({TEXT_COLUMN: list(input_example)}),
-        threshold=threshold,
+        threshold=calibration["threshold"],
         max_chars=max_chars,
+        sequence_length=_window(model),
+        temperature=calibration["temperature"],
     )
     vectoriser = model.get_layer("vectoriser")
     card = {
+        "tokens": "characters of the normalised note (TextVectorization inside the model)",
         "vocabulary_size": int(vectoriser.vocabulary_size()),
         "oov_token": OOV_TOKEN,
-        "threshold": threshold,
+        "sequence_length": package.sequence_length,
+        "longer_notes": "rejected with InputValidationError, never cut",
+        "temperature": package.temperature,
+        "threshold": package.threshold,
         "max_chars": max_chars,
         "input": "DataFrame with a 'text' column (or a list of strings)",
-        "output": "DataFrame: probability (of non-compliance), label (1 = non-compliant)",
+        "output": "DataFrame: probability (of non-compliance, calibrated), label (1 = not)",
         "parameters": int(model.count_params()),
     }
     return package, card
 
 
 def predict_test_texts(challenger: RegisteredModel, test: pd.DataFrame) -> pd.DataFrame:
-    """The registered challenger's prediction for every test text, through its pyfunc.
+    """A registered model's prediction for every test note, through its pyfunc.
+
+    A note the model refuses (longer than its window) is not cut: it is reported as
+    ``refused`` and counted as called non-compliant (``predicted`` 1, ``probability``
+    1.0), the safe side, as a note sent to a person would be.
 
     Returns:
-        ``text, label, probability, predicted``, one row per test text.
+        ``text, label, probability, predicted, refused`` and the slice columns
+        (``family``, ``hard_case``, ``fact_token``), one row per test note.
     """
-    predictions = challenger.predict(test[[TEXT_COLUMN]])
-    logger.info("Predicted %d test texts with %s", len(test), challenger.reference)
+    screen = getattr(challenger.python_model, "rejection_reason", None)
+    refused = (
+        test[TEXT_COLUMN].map(lambda text: screen(text) is not None)
+        if screen is not None
+        else pd.Series(False, index=test.index)
+    ).to_numpy()
+    probability = np.ones(len(test))
+    predicted = np.ones(len(test), dtype="int64")
+    if (~refused).any():
+        predictions = challenger.predict(test.loc[~refused, [TEXT_COLUMN]])
+        probability[~refused] = predictions["probability"].to_numpy()
+        predicted[~refused] = predictions["label"].to_numpy()
+    logger.info(
+        "Predicted %d test notes with %s (%d refused)",
+        len(test),
+        challenger.reference,
+        int(refused.sum()),
+    )
     return pd.DataFrame(
         {
             TEXT_COLUMN: test[TEXT_COLUMN].to_numpy(),
             "label": test["label"].to_numpy(),
-            "probability": predictions["probability"].to_numpy(),
-            "predicted": predictions["label"].to_numpy(),
+            "probability": probability,
+            "predicted": predicted,
+            "refused": refused,
         }
+        | {column: test[column].to_numpy() for column in SLICE_COLUMNS if column in test}
     )
 
 
@@ -242,77 +379,87 @@ def _test_metrics(predictions: pd.DataFrame) -> dict[str, float]:
     metrics = classification_metrics(names, predicted, CLASS_NAMES)
     probability = predictions["probability"].clip(1e-7, 1 - 1e-7)
     metrics["loss"] = float(log_loss(predictions["label"], probability, labels=[0, 1]))
+    labels = predictions["label"].to_numpy()
+    metrics["recall_non_compliant"] = float(predictions["predicted"].to_numpy()[labels == 1].mean())
+    metrics["ece"] = expected_calibration_error(predictions["probability"].to_numpy(), labels, 15)
+    metrics["refused"] = int(predictions["refused"].sum()) if "refused" in predictions else 0
     return metrics
 
 
-def _slice_masks(facts: pd.DataFrame) -> dict[str, pd.Series]:
-    """The rule's boundaries: the years either side of the limit, each condition, material."""
-    masks = {"all": pd.Series(True, index=facts.index)}
-    for year in (YEAR_LIMIT - 1, YEAR_LIMIT):
-        masks[f"year_{year}"] = facts["year"] == year
-    masks[f"year_before_{YEAR_LIMIT}"] = facts["year"] < YEAR_LIMIT
-    masks[f"year_{YEAR_LIMIT}_or_later"] = facts["year"] >= YEAR_LIMIT
-    for condition in CONDITIONS:
-        masks[f"condition_{condition}"] = facts["condition"] == condition
-    for material in MATERIALS:
-        masks[f"material_{material.replace(' ', '_')}"] = facts["material"] == material
-    return masks
+def analyse_classification_errors(
+    predictions: pd.DataFrame, evaluation: dict[str, Any]
+) -> dict[str, Any]:
+    """Test figures, figures per slice with bootstrap intervals beside the rule reader,
+    the confusion matrix, and the misclassified notes with their reasons and slices.
 
+    Slices (:func:`mlops_lab.components.evaluation.slice_masks`): the latest fact before
+    or after ``late_fact_token``, each hard-case kind, each length band. The rule's
+    keyword reader (:func:`mlops_lab.components.rule.read_label`) is scored on the same
+    notes as a reference. Each misclassified note carries the rule's reason for its true
+    label (facts as the keyword reader finds them) and its slices. MLflow names:
+    ``components.test.<metric>`` and ``components.test.slice.<slice>.<figure>``.
 
-def analyse_classification_errors(predictions: pd.DataFrame) -> dict[str, Any]:
-    """Loss, precision/recall/F1, confusion matrix, accuracy per rule slice, misclassified texts.
-
-    Slices follow the rule's boundaries (:data:`mlops_lab.components.rule.YEAR_LIMIT`):
-    the years either side of the limit, each condition, each material. Each misclassified
-    text carries the rule's reason for its true label. MLflow names:
-    ``components.test.<metric>`` and ``components.test.slice.<slice>.accuracy``.
+    Args:
+        predictions: :func:`predict_test_texts` output.
+        evaluation: ``late_fact_token``, ``length_bands`` and ``bootstrap``
+            (``resamples``, ``level``, ``seed``).
     """
+    masks = slice_masks(predictions, int(evaluation["late_fact_token"]), evaluation["length_bands"])
+    bootstrap = evaluation["bootstrap"]
+    slices = slice_table(
+        predictions,
+        {
+            "model": predictions["predicted"],
+            "rule_reader": predictions["text"].map(read_label),
+        },
+        masks,
+        resamples=int(bootstrap["resamples"]),
+        level=float(bootstrap["level"]),
+        seed=int(bootstrap["seed"]),
+    )
+    correct = predictions["label"] == predictions["predicted"]
     facts = pd.DataFrame([vars(read_attributes(text)) for text in predictions["text"]])
     facts.index = predictions.index
-    correct = predictions["label"] == predictions["predicted"]
-    slices = pd.DataFrame(
-        [
-            {
-                "slice": name,
-                "n": int(mask.sum()),
-                "errors": int((mask & ~correct).sum()),
-                "accuracy": float(correct[mask].mean()) if mask.any() else float("nan"),
-            }
-            for name, mask in _slice_masks(facts).items()
-        ]
-    )
     wrong = predictions.loc[~correct].join(facts.loc[~correct])
+    in_slices = [
+        "; ".join(name for name, mask in masks.items() if name != "all" and mask[row])
+        for row in wrong.index
+    ]
     misclassified = wrong.assign(
         true_label_reason=[
             violation_reasons(None if pd.isna(year) else int(year), condition, material)
             for year, condition, material in wrong[["year", "condition", "material"]].itertuples(
                 index=False
             )
-        ]
+        ],
+        slices=in_slices,
     ).reset_index(drop=True)
     metrics = _test_metrics(predictions)
     names = [CLASS_NAMES[i] for i in predictions["label"]]
     predicted = [CLASS_NAMES[i] for i in predictions["predicted"]]
     figure = confusion_matrix_figure(
-        names, predicted, CLASS_NAMES, "Component compliance, test split"
+        names, predicted, CLASS_NAMES, "Component compliance, held-out template families"
     )
+    model_rows = slices[slices["model"] == "model"]
     logger.info(
-        "Test accuracy %.4f, %d misclassified; worst slice %s",
+        "Test accuracy %.4f, recall non-compliant %.4f, ECE %.4f, %d misclassified; worst slice %s",
         metrics["accuracy"],
+        metrics["recall_non_compliant"],
+        metrics["ece"],
         len(misclassified),
-        slices.sort_values("accuracy").iloc[0].to_dict(),
+        model_rows.sort_values("accuracy").iloc[0][["slice", "n", "accuracy"]].to_dict(),
     )
     mlflow_metrics = {
         metric_key(PROBLEM, "test", name): {"value": value, "step": 0}
         for name, value in metrics.items()
-    } | {
-        metric_key(PROBLEM, "test", "slice", row.slice, "accuracy"): {
-            "value": row.accuracy,
-            "step": 0,
-        }
-        for row in slices.itertuples()
-        if row.n > 0
     }
+    for row in slices[slices["n"] > 0].itertuples():
+        model = () if row.model == "model" else (row.model,)
+        for figure_name in ("accuracy", "recall_non_compliant", "precision_non_compliant"):
+            value = getattr(row, figure_name)
+            if not np.isnan(value):
+                key = metric_key(PROBLEM, "test", "slice", row.slice, *model, figure_name)
+                mlflow_metrics[key] = {"value": float(value), "step": 0}
     return {
         "metrics": metrics,
         "mlflow_metrics": mlflow_metrics,
@@ -342,7 +489,10 @@ def score_promotion_candidates(
     scores = {
         "challenger": metrics["accuracy"],
         "champion": champion,
-        "data": f"component_texts_test: {len(test)} texts (test split)",
+        "data": (
+            f"component_texts_test: {len(test)} notes of {test['family'].nunique()} "
+            "template families held out of training"
+        ),
         "challenger_metrics": {
             metric_key(PROBLEM, "test", name): metrics[name] for name in PROMOTION_METRICS
         },

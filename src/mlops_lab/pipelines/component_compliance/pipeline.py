@@ -1,4 +1,4 @@
-"""``component_compliance``: train the LSTM text classifier, register it, gate its promotion."""
+"""``component_compliance``: train the character LSTM, calibrate, register, gate its promotion."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -7,12 +7,17 @@ from mlops_lab.promotion import decide_promotion
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Vocabulary (train only) -> LSTM -> registry @challenger -> test analysis -> gate."""
+    """Vocabulary and window (train) -> LSTM -> temperature and threshold (validation) ->
+    registry @challenger -> analysis on held-out families -> gate."""
     return Pipeline(
         [
             Node(
                 nodes.fit_text_vectoriser,
-                inputs=["component_texts_train", "params:component_compliance.max_tokens"],
+                inputs=[
+                    "component_texts_train",
+                    "params:component_compliance.max_tokens",
+                    "params:component_compliance.window",
+                ],
                 outputs="component_vocabulary",
                 name="fit_text_vectoriser",
                 tags=["training"],
@@ -23,10 +28,8 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "component_texts_train",
                     "component_texts_validation",
                     "component_vocabulary",
-                    "params:component_compliance.sequence_length",
                     "params:component_compliance.model",
                     "params:component_compliance.training",
-                    "params:component_compliance.embeddings_path",
                     "params:component_compliance.seed",
                 ],
                 outputs=["component_compliance_model", "component_training_history"],
@@ -41,11 +44,26 @@ def create_pipeline(**kwargs) -> Pipeline:
                 tags=["training"],
             ),
             Node(
+                nodes.calibrate_compliance_model,
+                inputs=[
+                    "component_compliance_model",
+                    "component_texts_validation",
+                    "params:component_compliance.calibration",
+                ],
+                outputs=[
+                    "component_calibration",
+                    "component_reliability_diagram",
+                    "component_calibration_mlflow_metrics",
+                ],
+                name="calibrate_compliance_model",
+                tags=["training"],
+            ),
+            Node(
                 nodes.package_compliance_model,
                 inputs=[
                     "component_compliance_model",
+                    "component_calibration",
                     "params:component_compliance.input_example",
-                    "params:component_compliance.threshold",
                     "params:component_compliance.max_chars",
                 ],
                 outputs=["component_compliance_challenger", "component_model_card"],
@@ -61,7 +79,7 @@ def create_pipeline(**kwargs) -> Pipeline:
             ),
             Node(
                 nodes.analyse_classification_errors,
-                inputs="component_test_predictions",
+                inputs=["component_test_predictions", "params:component_compliance.evaluation"],
                 outputs={
                     "metrics": "component_test_metrics",
                     "mlflow_metrics": "component_test_mlflow_metrics",
