@@ -20,6 +20,7 @@ from mlops_lab.pipelines.component_compliance.nodes import (
     PROMOTION_METRICS,
     analyse_classification_errors,
     calibrate_compliance_model,
+    compare_with_tfidf_baseline,
     fit_text_vectoriser,
     package_compliance_model,
     predict_test_texts,
@@ -206,6 +207,29 @@ def test_error_analysis_slices_and_reasons():
     assert counts.get_title() == "counts"
     # rows: true compliant, non-compliant; columns: predicted compliant, non-compliant
     assert [text.get_text() for text in counts.texts] == ["0", "1", "1", "2"]
+
+
+def test_leaderboard_scores_the_network_the_tfidf_baseline_and_the_rule_on_the_same_notes():
+    train, test = generated_texts(1500, seed=31), generated_texts(300, seed=32)
+    predictions = test.assign(probability=0.9, predicted=1)  # a network calling all 1
+    board, metrics = compare_with_tfidf_baseline(
+        train,
+        predictions,
+        {"ngram_range": [2, 5], "max_features": 20000, "C": 10.0},
+        {"resamples": 100, "level": 0.95, "seed": 0},
+        seed=0,
+    )
+    rows = board.set_index("model")
+    share = test["label"].mean()
+    assert rows.loc["char_bilstm", "accuracy"] == pytest.approx(share)
+    assert rows.loc["char_bilstm", "recall_non_compliant"] == 1.0
+    assert rows.loc["tfidf_logreg", "accuracy"] > 0.85  # it learns from the same notes
+    assert board["accuracy"].is_monotonic_decreasing
+    assert set(metrics) == {
+        f"components.test.{model}.{figure}"
+        for model in ("tfidf_logreg", "rule_reader")
+        for figure in ("accuracy", "recall_non_compliant", "precision_non_compliant")
+    }
 
 
 @pytest.mark.slow

@@ -34,6 +34,8 @@ PARAMS = {
     "max_chars": 500,
     "input_example": ["Iron part, made in 1999."],
     "evaluation": BASE["evaluation"] | {"bootstrap": {"resamples": 100, "level": 0.95, "seed": 0}},
+    "evaluation.bootstrap": {"resamples": 100, "level": 0.95, "seed": 0},
+    "baseline": BASE["baseline"],
     "promotion": BASE["promotion"],
 }
 # A deliberately worse training: one epoch at a learning rate too small to learn anything.
@@ -151,6 +153,10 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
     assert {"text", "label", "probability", "true_label_reason", "slices", "hard_case"} <= set(
         misclassified.columns
     )
+    board = pd.read_csv(latest_version(reporting / "leaderboard.csv"))
+    assert set(board["model"]) == {"char_bilstm", "tfidf_logreg", "rule_reader"}
+    assert board["accuracy"].is_monotonic_decreasing
+    assert "components.test.tfidf_logreg.accuracy" in metrics
     slices = pd.read_csv(latest_version(reporting / "slice_accuracy.csv"))
     assert set(slices["model"]) == {"model", "rule_reader"}
     assert (slices["accuracy_low"] <= slices["accuracy"]).all()

@@ -13,6 +13,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 from sklearn.metrics import log_loss
 
+from mlops_lab.components.baseline import fit_tfidf_baseline
 from mlops_lab.components.calibration import (
     expected_calibration_error,
     fit_temperature,
@@ -21,7 +22,7 @@ from mlops_lab.components.calibration import (
     reliability_figure,
     sigmoid,
 )
-from mlops_lab.components.evaluation import slice_masks, slice_table
+from mlops_lab.components.evaluation import figures_with_intervals, slice_masks, slice_table
 from mlops_lab.components.model import TEXT_COLUMN, ComponentComplianceModel
 from mlops_lab.components.rule import read_attributes, read_label, violation_reasons
 from mlops_lab.components.vectoriser import (
@@ -467,6 +468,61 @@ def analyse_classification_errors(
         "misclassified": misclassified,
         "confusion_matrix": figure,
     }
+
+
+def compare_with_tfidf_baseline(
+    train: pd.DataFrame,
+    predictions: pd.DataFrame,
+    baseline: dict[str, Any],
+    bootstrap: dict[str, Any],
+    seed: int,
+) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
+    """Leaderboard on the held-out families: the network, a TF-IDF + logistic-regression
+    baseline fitted on the same training notes, and the rule's keyword reader.
+
+    Args:
+        train: normalised training notes with ``label``.
+        predictions: the network's test predictions (:func:`predict_test_texts`).
+        baseline: ``ngram_range``, ``max_features``, ``C``
+            (:func:`mlops_lab.components.baseline.fit_tfidf_baseline`).
+        bootstrap: ``resamples``, ``level``, ``seed`` of the intervals.
+        seed: seed of the logistic regression.
+
+    Returns:
+        One row per model (accuracy, recall and precision on non-compliant notes with
+        intervals, best first) and MLflow metrics ``components.test.<model>.<figure>``
+        for the baseline and the keyword reader.
+    """
+    tfidf = fit_tfidf_baseline(train["text"], train["label"], baseline, seed)
+    candidates = {
+        "char_bilstm": predictions["predicted"].to_numpy(),
+        "tfidf_logreg": tfidf.predict(predictions["text"].tolist()),
+        "rule_reader": predictions["text"].map(read_label).to_numpy(),
+    }
+    labels = predictions["label"].to_numpy()
+    rows = [
+        {"model": name, "n": len(labels)}
+        | figures_with_intervals(
+            labels,
+            predicted,
+            int(bootstrap["resamples"]),
+            float(bootstrap["level"]),
+            int(bootstrap["seed"]),
+        )
+        for name, predicted in candidates.items()
+    ]
+    board = pd.DataFrame(rows).sort_values("accuracy", ascending=False).reset_index(drop=True)
+    metrics = {
+        metric_key(PROBLEM, "test", row.model, figure): {
+            "value": float(getattr(row, figure)),
+            "step": 0,
+        }
+        for row in board.itertuples()
+        if row.model != "char_bilstm"  # the network's figures are components.test.*
+        for figure in ("accuracy", "recall_non_compliant", "precision_non_compliant")
+    }
+    logger.info("Leaderboard on held-out families:\n%s", board.round(4).to_string(index=False))
+    return board, metrics
 
 
 def score_promotion_candidates(

@@ -91,6 +91,19 @@ def create_pipeline(**kwargs) -> Pipeline:
                 tags=["training"],
             ),
             Node(
+                nodes.compare_with_tfidf_baseline,
+                inputs=[
+                    "component_texts_train",
+                    "component_test_predictions",
+                    "params:component_compliance.baseline",
+                    "params:component_compliance.evaluation.bootstrap",
+                    "params:component_compliance.seed",
+                ],
+                outputs=["component_leaderboard", "component_leaderboard_mlflow_metrics"],
+                name="compare_with_tfidf_baseline",
+                tags=["training"],
+            ),
+            Node(
                 nodes.score_promotion_candidates,
                 inputs=[
                     "component_compliance_challenger",
