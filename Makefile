@@ -20,7 +20,7 @@ export MLFLOW_DISABLE_TELEMETRY := true
 export TF_CPP_MIN_LOG_LEVEL := 2
 export PYTHONHASHSEED := 0
 
-.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench test-emulation mlflow-summary test-pythons serve inference-env inference-lock
+.PHONY: setup install system-deps run test lint format viz viz-build mlflow-ui compile env-spec lock clean-data bench test-integration mlflow-summary test-pythons serve inference-env inference-lock
 
 setup: install run
 
@@ -82,10 +82,11 @@ test-pythons:
 	  .venv-$$v/bin/python -m pytest -q -n auto; \
 	done
 
-# Each training pipeline compiled for Azure ML and emulated step by step with the MLflow
-# runs the service creates (minutes: a process per step). CI runs it after `make test`.
-test-emulation: install
-	$(BIN)/python -m pytest -m emulation
+# End-to-end tests across processes (minutes): each training pipeline compiled for Azure
+# ML and emulated step by step with the MLflow runs the service creates, and the Spark
+# streaming query killed and restarted (exactly once). CI runs them after `make test`.
+test-integration: install
+	$(BIN)/python -m pytest -m integration
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 PIPELINE = "maintenance_data"  # reads only a shipped real file: the smallest real pipeline
 
 
-@pytest.mark.emulation  # a process per step (about a minute): `make test-emulation`
+@pytest.mark.integration  # a process per step (about a minute): `make test-integration`
 def test_what_make_compile_sends_executes_in_dependency_order_on_a_local_datastore(
     kedro_project: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ):

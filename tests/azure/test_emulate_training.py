@@ -7,7 +7,7 @@ without error, and the registered version must carry the held-out figures that j
 it, although the registering step's own run holds no metrics.
 
 These run a real ``kedro azureml execute`` process per step (minutes in all): they carry
-the ``emulation`` marker and run in CI after the main suite (``make test-emulation``).
+the ``integration`` marker and run in CI after the main suite (``make test-integration``).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from kedro.framework.session import KedroSession
 from mlops_lab.azure.compile_all import compile_pipelines
 from mlops_lab.azure.emulate import JobTracking, emulate_pipeline_job
 
-pytestmark = [pytest.mark.slow, pytest.mark.emulation]
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
 
 TRAINING = {
     # training pipeline: (upstream pipelines run locally first, registered model)

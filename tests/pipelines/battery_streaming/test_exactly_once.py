@@ -39,6 +39,7 @@ def _committed_batches(table: Path) -> int:
 
 
 @pytest.mark.slow
+@pytest.mark.integration  # two Python starts, a JVM and a kill: about two minutes
 def test_killed_and_restarted_stream_scores_every_row_exactly_once(
     kedro_project: Path, series, tiny_lstm, monkeypatch: pytest.MonkeyPatch
 ) -> None:
