@@ -44,9 +44,11 @@ def test_the_walk_through_covers_the_building_blocks():
     kinds = {(c[1], c[2], c[3]) for c in COMMANDS if c[0] == "az" and len(c) > 3}
     assert {("ml", "workspace", "create"), ("ml", "compute", "create")} <= kinds
     assert ("ml", "environment", "create") in kinds
-    assert next(
-        c[:3] for c in COMMANDS if c[1:3] == ["group", "delete"]
-    ) == ["az", "group", "delete"]
+    assert next(c[:3] for c in COMMANDS if c[1:3] == ["group", "delete"]) == [
+        "az",
+        "group",
+        "delete",
+    ]
     used = {c[2] for c in COMMANDS if c[:2] == ["python", "-m"]}
     assert {
         "mlops_lab.azure.datastore",
