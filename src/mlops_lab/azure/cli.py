@@ -13,8 +13,6 @@ import os
 from pathlib import Path
 
 import click
-from kedro.config import MissingConfigException
-from kedro.framework.session import KedroSession
 
 try:
     import kedro_azureml.cli_functions
@@ -29,36 +27,17 @@ try:
 except ImportError:  # Python 3.13: kedro-azureml 1.0.0 is not installable there
     azureml_group = plugin_run = None
 
-from mlops_lab.azure.preflight import AzurePreflightError, check_ready_to_submit
+from mlops_lab.azure.preflight import AzurePreflightError, check_ready_to_submit, read_config
 from mlops_lab.tracking import experiment_for, parse_problems
 
 # conf/base/azureml.yml: experiment_name: ${env_or:MLOPS_LAB_AZUREML_EXPERIMENT,mlops-lab}
 EXPERIMENT_VARIABLE = "MLOPS_LAB_AZUREML_EXPERIMENT"
 
 
-def _load_config(project_path: Path, env: str) -> tuple[dict | None, dict | None]:
-    """Read the ``azureml`` and ``globals`` configuration of ``env`` (local files only)."""
-    with KedroSession.create(project_path=project_path, env=env) as session:
-        loader = session.load_context().config_loader
-        try:
-            azureml = dict(loader["azureml"])
-        except (KeyError, MissingConfigException):
-            azureml = None
-        try:
-            globals_ = dict(loader["globals"])
-        except (KeyError, MissingConfigException):
-            globals_ = None
-    return azureml, globals_
-
-
 def _problem_experiment(project_path: Path, env: str, pipeline: str) -> str | None:
     """The experiment of the problem ``pipeline`` belongs to (tracking.yml), if one."""
-    with KedroSession.create(project_path=project_path, env=env) as session:
-        try:
-            problems = parse_problems(session.load_context().config_loader["tracking"])
-        except MissingConfigException:
-            return None
-    return experiment_for(problems, [pipeline])
+    tracking = read_config(project_path, env, "tracking")
+    return experiment_for(parse_problems(tracking), [pipeline]) if tracking else None
 
 
 @click.pass_context
@@ -74,7 +53,8 @@ def _submit(click_context: click.Context, env: str | None, **run_options) -> Non
     if experiment and EXPERIMENT_VARIABLE not in os.environ:
         os.environ[EXPERIMENT_VARIABLE] = experiment
         click.echo(f"Azure ML experiment: {experiment}")
-    azureml, globals_ = _load_config(project_path, cli_context.env)
+    azureml = read_config(project_path, cli_context.env, "azureml")
+    globals_ = read_config(project_path, cli_context.env, "globals")
     try:
         source = check_ready_to_submit(azureml, cli_context.env, project_path, globals_)
     except AzurePreflightError as error:

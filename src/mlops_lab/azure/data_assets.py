@@ -33,7 +33,7 @@ from kedro.framework.startup import bootstrap_project
 from kedro.io import AbstractVersionedDataset, DatasetError
 from kedro_azureml.datasets import AzureMLAssetDataset
 
-from mlops_lab.azure.preflight import AzurePreflightError, check_ready_to_submit
+from mlops_lab.azure.preflight import AzurePreflightError, check_ready_to_submit, read_config
 
 logger = logging.getLogger(__name__)
 
@@ -130,10 +130,8 @@ def _workspace_client(project_path: Path, env: str):
     from azure.ai.ml import MLClient
     from azure.identity import DefaultAzureCredential
 
-    with KedroSession.create(project_path=project_path, env=env) as session:
-        loader = session.load_context().config_loader
-        azureml, globals_ = dict(loader["azureml"]), dict(loader["globals"])
-    check_ready_to_submit(azureml, env, project_path, globals_)
+    azureml = read_config(project_path, env, "azureml")
+    check_ready_to_submit(azureml, env, project_path, read_config(project_path, env, "globals"))
     azure = azureml["azure"]
     return MLClient(
         DefaultAzureCredential(),
@@ -156,28 +154,30 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
     versions = local_versions(args.project_path)
-    with tempfile.TemporaryDirectory() as staging:
-        if args.to:
-            from mlops_lab.azure.emulate import ASSETS_FOLDER, AssetStore
-
-            store = AssetStore(args.to / ASSETS_FOLDER)
-            for version in versions:
-                number = store.register(version.asset, staged_folder(version, Path(staging)))
-                print(f"{version.asset}:{number} <- {version.dataset} {version.kedro_version}")
-            return
-        entities = [data_entity(v, staged_folder(v, Path(staging))) for v in versions]
-        if args.dry_run:
-            args.dry_run.mkdir(parents=True, exist_ok=True)
-            for entity, version in zip(entities, versions, strict=True):
-                folder = staged_folder(version, args.dry_run / "folders")
-                entity.path = str(folder.resolve())
-                entity.dump(args.dry_run / f"{entity.name}.yml")
-                print(f"{args.dry_run / entity.name}.yml: {entity.name}:{entity.version}")
-            return
+    client = None
+    if not (args.to or args.dry_run):  # the workspace: check offline before copying anything
         try:
             client = _workspace_client(args.project_path, args.env)
         except AzurePreflightError as error:
             raise SystemExit(f"error: {error}") from None
+    with tempfile.TemporaryDirectory() as staging:
+        # A dry run keeps the staged folders beside the specs that point at them.
+        root = (args.dry_run / "folders").resolve() if args.dry_run else Path(staging)
+        staged = [(version, staged_folder(version, root)) for version in versions]
+        if args.to:
+            from mlops_lab.azure.emulate import ASSETS_FOLDER, AssetStore
+
+            store = AssetStore(args.to / ASSETS_FOLDER)
+            for version, folder in staged:
+                number = store.register(version.asset, folder)
+                print(f"{version.asset}:{number} <- {version.dataset} {version.kedro_version}")
+            return
+        entities = [data_entity(version, folder) for version, folder in staged]
+        if args.dry_run:
+            for entity in entities:
+                entity.dump(args.dry_run / f"{entity.name}.yml")
+                print(f"{args.dry_run / entity.name}.yml: {entity.name}:{entity.version}")
+            return
         for entity in entities:
             created = client.data.create_or_update(entity)
             print(f"registered {created.name}:{created.version}")

@@ -28,6 +28,7 @@ from mlops_lab.azure.preflight import (
     AzurePreflightError,
     find_azure_credentials,
     iter_placeholders,
+    read_config,
 )
 
 logger = logging.getLogger(__name__)
@@ -91,14 +92,10 @@ def upload_raw(project_path: Path, data_root: str, storage_account: str | None =
 
 
 def _azureml_globals(project_path: Path, env: str) -> dict:
-    from kedro.framework.project import settings
     from kedro.framework.startup import bootstrap_project
 
     bootstrap_project(project_path)
-    loader = settings.CONFIG_LOADER_CLASS(
-        conf_source=str(project_path / settings.CONF_SOURCE), env=env, **settings.CONFIG_LOADER_ARGS
-    )
-    return dict(loader["globals"])
+    return read_config(project_path, env, "globals") or {}
 
 
 def main(argv: list[str] | None = None) -> None:

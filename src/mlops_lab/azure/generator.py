@@ -28,9 +28,10 @@ from pathlib import Path
 from typing import Any
 
 from azure.ai.ml import TensorFlowDistribution
-from kedro.framework.project import settings
 from kedro.pipeline import Node, Pipeline
 from kedro_azureml.generator import AzureMLPipelineGenerator
+
+from mlops_lab.azure.preflight import read_config
 
 EXTENSION_KEYS = ("environment_name", "num_nodes")
 
@@ -41,12 +42,8 @@ class ComputeSettingsError(ValueError):
 
 def compute_extensions(project_path: Path, env: str) -> dict[str, dict[str, Any]]:
     """The project keys of each ``azure.compute`` entry of ``env``'s ``azureml.yml``."""
-    loader = settings.CONFIG_LOADER_CLASS(
-        conf_source=str(project_path / settings.CONF_SOURCE),
-        env=env,
-        **settings.CONFIG_LOADER_ARGS,
-    )
-    compute = (loader["azureml"].get("azure") or {}).get("compute") or {}
+    azureml = read_config(project_path, env, "azureml") or {}
+    compute = (azureml.get("azure") or {}).get("compute") or {}
     extensions = {}
     for alias, entry in compute.items():
         keys = {key: entry[key] for key in EXTENSION_KEYS if key in (entry or {})}

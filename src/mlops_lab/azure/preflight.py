@@ -31,6 +31,25 @@ CREDENTIAL_HELP = (
 )
 
 
+def read_config(project_path: Path, env: str, key: str) -> dict | None:
+    """The merged ``key`` configuration (``azureml``, ``globals``, ...) of ``env``.
+
+    Read with the project's own config loader and settings (custom resolvers and config
+    patterns included), without a Kedro session: no hook runs, nothing is contacted.
+    ``None`` when ``env`` has no such configuration.
+    """
+    from kedro.config import MissingConfigException
+    from kedro.framework.project import settings
+
+    loader = settings.CONFIG_LOADER_CLASS(
+        conf_source=str(project_path / settings.CONF_SOURCE), env=env, **settings.CONFIG_LOADER_ARGS
+    )
+    try:
+        return dict(loader[key])
+    except (KeyError, MissingConfigException):
+        return None
+
+
 class AzurePreflightError(RuntimeError):
     """The project is not ready to be sent to Azure ML."""
 
