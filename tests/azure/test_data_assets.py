@@ -75,3 +75,15 @@ def test_registering_into_an_emulated_workspace_numbers_versions(
     assert sorted(p.name for p in store.iterdir()) == ["1", "2"]
     frame = pd.read_parquet(store / "2" / "maintenance_train.parquet")
     assert len(frame) > 1000
+
+
+def test_a_project_with_nothing_prepared_gets_one_line_naming_what_to_run(
+    tmp_path: Path, no_network
+):
+    from tests.conftest import copy_project
+
+    project = copy_project(tmp_path / "empty")
+    with pytest.raises(SystemExit, match=r"no local version of any asset dataset .*kedro run"):
+        main(["register", "--dry-run", str(tmp_path / "specs"), "--project-path", str(project)])
+    assert not (tmp_path / "specs").exists()
+    assert no_network == []

@@ -153,7 +153,10 @@ def main(argv: list[str] | None = None) -> None:
     register.add_argument("--project-path", type=Path, default=Path.cwd())
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    versions = local_versions(args.project_path)
+    try:
+        versions = local_versions(args.project_path)
+    except FileNotFoundError as error:  # nothing prepared locally yet: one line, no traceback
+        raise SystemExit(f"error: {error}") from None
     client = None
     if not (args.to or args.dry_run):  # the workspace: check offline before copying anything
         try:

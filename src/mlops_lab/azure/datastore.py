@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     data_root = args.to or str(config["data_root"])
     try:
         written = upload_raw(args.project_path, data_root, config.get("azure_storage_account"))
-    except AzurePreflightError as error:
+    except (AzurePreflightError, FileNotFoundError) as error:
         raise SystemExit(f"error: {error}") from None
     print(f"Uploaded {len(written)} raw files to {data_root}")
 
