@@ -21,9 +21,12 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-logger = logging.getLogger(__name__)
+from mlops_lab.reporting import shap_plots
+from mlops_lab.reporting.shap_plots import SHAP, explained, explanation
 
-VALUE, SHAP, BASE = "value:", "shap:", "base_value"
+__all__ = ["SHAP", "explained", "explanation", "shap_figures", "shap_table"]
+
+logger = logging.getLogger(__name__)
 
 
 def shap_table(python_model: Any, features: pd.DataFrame, n_rows: int, seed: int) -> pd.DataFrame:
@@ -61,59 +64,19 @@ def shap_table(python_model: Any, features: pd.DataFrame, n_rows: int, seed: int
     if values.ndim == 3:  # (rows, inputs, classes): the positive class
         values = values[..., 1]
     base = np.ravel(explainer.expected_value)[-1]
-    table = pd.concat(
-        [
-            pd.DataFrame(np.asarray(x, dtype=float), columns=[VALUE + n for n in names]),
-            pd.DataFrame(values, columns=[SHAP + n for n in names]),
-        ],
-        axis=1,
-    )
     probability = estimator.predict_proba(sample[python_model.framing["features"]])[:, 1]
-    table = table.assign(**{BASE: float(base), "probability": probability, "method": method})
+    table = shap_plots.shap_frame(x, values, names, base)
+    table = table.assign(probability=probability, method=method)
     logger.info("SHAP values of %d visits (%s)", len(table), method)
     return table
 
 
-def explained(table: pd.DataFrame) -> bool:
-    """Whether the table holds SHAP values (else its ``method`` says why not)."""
-    return any(c.startswith(SHAP) for c in table.columns)
-
-
-def explanation(table: pd.DataFrame) -> Any:
-    """The table as a ``shap.Explanation`` (values, base values, data, input names)."""
-    import shap
-
-    names = [c.removeprefix(SHAP) for c in table.columns if c.startswith(SHAP)]
-    return shap.Explanation(
-        values=table[[SHAP + n for n in names]].to_numpy(),
-        base_values=table[BASE].to_numpy(),
-        data=table[[VALUE + n for n in names]].to_numpy(),
-        feature_names=names,
-    )
-
-
 def shap_figures(table: pd.DataFrame) -> dict[str, Figure]:
-    """SHAP's bar, beeswarm and waterfall plots (the visit with the highest probability).
-
-    SHAP draws on pyplot's current figure: each plot gets a fresh figure that is taken
-    off pyplot's list before it is returned, so no pyplot state outlives the call.
-    """
-    import matplotlib.pyplot as plt
-    import shap
-
-    explained = explanation(table)
-    figures = {}
+    """SHAP's bar, beeswarm and waterfall plots (the visit with the highest probability)."""
     top = int(np.argmax(table["probability"].to_numpy()))
-    drawings = {
-        "bar": lambda: shap.plots.bar(explained, max_display=10, show=False),
-        "beeswarm": lambda: shap.plots.beeswarm(explained, max_display=10, show=False),
-        "waterfall": lambda: shap.plots.waterfall(explained[top], max_display=10, show=False),
+    figures = shap_plots.shap_figures(table, [top])
+    return {
+        "bar": figures["bar"],
+        "beeswarm": figures["beeswarm"],
+        "waterfall": figures[f"waterfall_{top}"],
     }
-    for name, draw in drawings.items():
-        figure = plt.figure()
-        draw()
-        figure = plt.gcf()
-        figure.set_size_inches(8, 4.5)
-        plt.close(figure)
-        figures[name] = figure
-    return figures
