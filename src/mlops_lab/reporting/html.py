@@ -109,6 +109,20 @@ def image(figure: Figure, caption: str, dpi: int = 100) -> str:
     )
 
 
+def highlighted_text(words: Sequence[str], weights: Sequence[float], scale: float) -> str:
+    """Words with a background whose strength is ``|weight| / scale``: red for a positive
+    weight, blue for a negative one; each word's weight is its tooltip. Text is escaped."""
+    spans = []
+    for word, weight in zip(words, weights, strict=True):
+        alpha = min(1.0, abs(float(weight)) / scale) if scale > 0 else 0.0
+        colour = "214,39,40" if weight > 0 else "31,119,180"
+        spans.append(
+            f'<span title="{float(weight):+.3f}" style="background:rgba({colour},{alpha:.2f});'
+            f'padding:1px 2px;border-radius:3px">{html.escape(str(word))}</span>'
+        )
+    return f'<p class="highlighted">{" ".join(spans)}</p>'
+
+
 def render(title: str, subtitle: str, sections: Sequence[Section]) -> str:
     """The whole report as one HTML document (inline CSS, a table of contents)."""
     nav = "".join(f'<a href="#{s.anchor}">{html.escape(s.title)}</a>' for s in sections)
