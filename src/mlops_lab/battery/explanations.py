@@ -1,17 +1,22 @@
-"""Explanations of a ``battery-cycles`` model: global importance and local contributions.
+"""SHAP explanations of a ``battery-cycles`` model: global importance and single forecasts.
 
-SHAP values for linear and tree regressors (permutation importance otherwise) of the
-model's regression part (its largest regression member if it is an ensemble), on the
-first block of days it forecasts directly. Statistical models have no features.
+The explained part is the model's regression (its heaviest regression member if it is an
+ensemble: the table says which), on the first block of the days it forecasts directly
+(``min_lag`` days, before forecasts are fed back as lags). SHAP values come from a
+linear explainer for linear regressors and a tree explainer for tree models, on the
+regressor's standardised inputs; the table keeps the unscaled feature values, so the
+plots read in the features' own units. Values are in cycles per day.
+
+A statistical model (naive, seasonal, ARIMA, exponential smoothing) has no features:
+that is logged and the table's ``method`` says so, and the report shows that sentence.
+A regressor SHAP has no explainer for, or an explainer that fails, is an error.
 """
 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
@@ -20,60 +25,71 @@ from mlops_lab.battery.candidates import Regression
 from mlops_lab.battery.features import make_features
 from mlops_lab.battery.model import BatteryCyclesModel, future_frame
 from mlops_lab.battery.schema import BATTERY_ID, DATE, DURATION
+from mlops_lab.reporting import shap_plots
 
 logger = logging.getLogger(__name__)
 
-LOCAL_COLUMNS = ["row", BATTERY_ID, DATE, "feature", "value", "contribution"]
+NO_FEATURES = "none: a statistical model has no features to explain"
 
 
-@dataclass(frozen=True)
-class Explanation:
-    """Global importance (``feature``, ``importance``, ``method``) and local contributions."""
+def explained_regression(model: BatteryCyclesModel) -> tuple[Regression | None, str]:
+    """``(regression, what)``: the regression the model forecasts with and a description.
 
-    global_table: pd.DataFrame
-    local_table: pd.DataFrame
-    method: str
-
-
-def explained_regression(model: BatteryCyclesModel) -> Regression | None:
-    """The regression the model forecasts with: itself, or its heaviest ensemble member."""
+    The regression is the model itself or its heaviest ensemble member; None for a
+    statistical model.
+    """
     forecaster = model.forecaster
     if isinstance(forecaster, Regression):
-        return forecaster
+        return forecaster, "the model itself"
     members = getattr(forecaster, "members", [])
     weights = getattr(forecaster, "weights", [])
     regressions = [
-        (w, m) for w, m in zip(weights, members, strict=False) if isinstance(m, Regression)
+        (float(w), m) for w, m in zip(weights, members, strict=False) if isinstance(m, Regression)
     ]
-    return max(regressions, key=lambda pair: pair[0])[1] if regressions else None
+    if not regressions:
+        return None, "no regression member"
+    weight, member = max(regressions, key=lambda pair: pair[0])
+    others = len(members) - 1
+    return member, (
+        f"its heaviest regression member ({member.estimator.rsplit('.', 1)[-1]}, weight "
+        f"{weight:.2f}; {others} other member(s) not explained)"
+    )
 
 
-def shap_values(estimator: Any, x: np.ndarray) -> tuple[str, np.ndarray | None]:
-    """``(method, values)``: SHAP values of a linear or tree estimator, else ``(..., None)``.
-
-    A SHAP failure is logged and reported as method ``permutation`` (never silent: the
-    method is written into the explanation table).
-    """
+def _explainer(estimator: Any, background: np.ndarray) -> tuple[str, Any]:
     import shap
 
-    try:
-        if hasattr(estimator, "coef_"):
-            return "shap-linear", shap.LinearExplainer(estimator, x).shap_values(x)
-        if hasattr(estimator, "tree_") or hasattr(estimator, "estimators_"):
-            return "shap-tree", shap.TreeExplainer(estimator).shap_values(x, check_additivity=False)
-    except Exception as error:  # fall back to permutation importance
-        logger.warning("SHAP failed (%s); using permutation importance", error)
-    return "permutation", None
+    if hasattr(estimator, "coef_"):
+        return "shap-linear", shap.LinearExplainer(estimator, background)
+    if hasattr(estimator, "tree_") or hasattr(estimator, "estimators_"):
+        return "shap-tree", shap.TreeExplainer(estimator)
+    if type(estimator).__name__.startswith("HistGradientBoosting"):
+        return "shap-tree", shap.TreeExplainer(estimator)
+    raise ValueError(
+        f"No SHAP explainer for a {type(estimator).__name__} regressor; "
+        "battery_forecasting explains linear and tree regressors."
+    )
 
 
-def explain(model: BatteryCyclesModel, horizon: int, n_local: int, seed: int) -> Explanation | None:
-    """Explain the model's next ``horizon`` days; None when it has no regression part.
+def shap_table(model: BatteryCyclesModel, horizon: int) -> pd.DataFrame:
+    """SHAP values of the model's direct forecasts of the next ``horizon`` days.
 
-    The future trip duration is taken as each battery's recent mean.
+    The future trip duration is each battery's recent mean (as in the forecasts the
+    batch scoring makes without known durations).
+
+    Returns:
+        One row per explained battery-day: ``Battery_ID``, ``Date``, ``forecast`` (of
+        the explained regression), ``value:<feature>``, ``shap:<feature>``,
+        ``base_value``, ``method`` and ``explained`` (which part of the model); for a
+        statistical model one row whose ``method`` says why there is none.
+
+    Raises:
+        ValueError: for a regressor SHAP has no explainer for.
     """
-    regression = explained_regression(model)
+    regression, what = explained_regression(model)
     if regression is None:
-        return None
+        logger.warning("No SHAP explanation of %s: %s", model.description, NO_FEATURES)
+        return pd.DataFrame({"method": [NO_FEATURES], "explained": [model.description]})
     tail = regression.history_tail
     future = future_frame(tail, horizon)
     if DURATION in tail:
@@ -82,70 +98,68 @@ def explain(model: BatteryCyclesModel, horizon: int, n_local: int, seed: int) ->
     features = make_features(frame, regression.spec).loc["future"]
     x = features.loc[steps.index[steps <= regression.spec.min_lag]]
     scaled = regression.model_[:-1].transform(x.to_numpy())
-    method, values = shap_values(regression.model_[-1], scaled)
-    if values is None:
-        from sklearn.inspection import permutation_importance
-
-        y_hat = regression.model_.predict(x.to_numpy())
-        result = permutation_importance(
-            regression.model_, x.to_numpy(), y_hat, n_repeats=5, random_state=seed
-        )
-        importance = pd.Series(result.importances_mean, index=x.columns)
-        local = pd.DataFrame(columns=LOCAL_COLUMNS)
-    else:
-        importance = pd.Series(np.abs(values).mean(axis=0), index=x.columns)
-        picks = np.random.default_rng(seed).choice(len(x), size=min(n_local, len(x)), replace=False)
-        local = pd.DataFrame(
-            [
-                {
-                    "row": int(i),
-                    BATTERY_ID: int(future.loc[x.index[i], BATTERY_ID]),
-                    DATE: str(future.loc[x.index[i], DATE].date()),
-                    "feature": name,
-                    "value": float(x.iloc[i][name]),
-                    "contribution": float(values[i, j]),
-                }
-                for i in sorted(picks)
-                for j, name in enumerate(x.columns)
-            ],
-            columns=LOCAL_COLUMNS,
-        )
-    global_table = (
-        importance.sort_values(ascending=False)
-        .rename("importance")
-        .rename_axis("feature")
-        .reset_index()
+    method, explainer = _explainer(regression.model_[-1], scaled)
+    values = np.asarray(explainer.shap_values(scaled))
+    base = float(np.ravel(explainer.expected_value)[0])
+    table = shap_plots.shap_frame(x.to_numpy(), values, list(x.columns), base)
+    table.insert(0, BATTERY_ID, future.loc[x.index, BATTERY_ID].to_numpy())
+    table.insert(1, DATE, future.loc[x.index, DATE].dt.strftime("%Y-%m-%d").to_numpy())
+    table.insert(2, "forecast", regression.model_.predict(x.to_numpy()))
+    table = table.assign(method=method, explained=f"{model.description}: {what}")
+    logger.info(
+        "SHAP values (%s) of %d forecasts of %d batteries: %s",
+        method,
+        len(table),
+        table[BATTERY_ID].nunique(),
+        what,
     )
-    global_table["method"] = method
-    return Explanation(global_table, local, method)
+    return table
 
 
-def importance_figure(table: pd.DataFrame, title: str) -> Figure:
-    """Horizontal bars of the 15 most important features."""
-    top = table.head(15).iloc[::-1]
-    figure, ax = plt.subplots(figsize=(7, 4.5))
-    ax.barh(top["feature"], top["importance"])
-    ax.set_title(title, fontsize=9)
-    figure.tight_layout()
+def global_importance(table: pd.DataFrame) -> pd.DataFrame:
+    """Mean |SHAP value| per feature, largest first (``feature``, ``importance``, ``method``).
+
+    For a table without SHAP values, one row with the reason in ``method``.
+    """
+    if not shap_plots.explained(table):
+        return table[["method"]].assign(feature="", importance=np.nan)
+    columns = [c for c in table.columns if str(c).startswith(shap_plots.SHAP)]
+    importance = table[columns].abs().mean().sort_values(ascending=False)
+    return pd.DataFrame(
+        {
+            "feature": [c.removeprefix(shap_plots.SHAP) for c in importance.index],
+            "importance": importance.to_numpy(),
+            "method": table["method"].iloc[0],
+        }
+    )
+
+
+def local_rows(table: pd.DataFrame, n_local: int) -> list[int]:
+    """Rows explained one by one: the first forecast day of the first ``n_local`` batteries."""
+    if not shap_plots.explained(table):
+        return []
+    first = table.reset_index(drop=True).groupby(BATTERY_ID, sort=True).head(1)
+    return [int(i) for i in first.index[:n_local]]
+
+
+def _reason_figure(reason: str) -> Figure:
+    figure = Figure(figsize=(6, 1.2))
+    figure.text(0.02, 0.5, f"No SHAP explanation: {reason}", va="center", fontsize=10)
     return figure
 
 
-def local_figure(local: pd.DataFrame) -> Figure:
-    """One panel per explained forecast: its 8 largest contributions."""
-    rows = sorted(local["row"].unique()) if len(local) else []
-    figure, axes = plt.subplots(
-        1, max(len(rows), 1), figsize=(3.6 * max(len(rows), 1), 4), squeeze=False
-    )
-    for ax, row in zip(axes.flat, rows, strict=False):
-        part = local[local["row"] == row]
-        part = part.reindex(part["contribution"].abs().sort_values().index).tail(8)
-        ax.barh(
-            part["feature"],
-            part["contribution"],
-            color=np.where(part["contribution"] > 0, "tab:red", "tab:blue"),
-        )
-        ax.set_title(f"battery {part[BATTERY_ID].iloc[0]}, {part[DATE].iloc[0]}", fontsize=8)
-        ax.tick_params(labelsize=7)
-    figure.suptitle("Local explanations: SHAP contributions to single forecasts")
-    figure.tight_layout()
-    return figure
+def figures(table: pd.DataFrame, n_local: int) -> dict[str, Figure]:
+    """SHAP's ``bar``, ``beeswarm`` and one ``waterfall`` (the first local row).
+
+    For a table without SHAP values, three figures that say why there are none.
+    """
+    if not shap_plots.explained(table):
+        reason = str(table["method"].iloc[0])
+        return {name: _reason_figure(reason) for name in ("bar", "beeswarm", "waterfall")}
+    rows = local_rows(table, n_local)[:1]
+    drawn = shap_plots.shap_figures(table, rows)
+    return {
+        "bar": drawn["bar"],
+        "beeswarm": drawn["beeswarm"],
+        "waterfall": drawn[f"waterfall_{rows[0]}"],
+    }

@@ -87,6 +87,7 @@ def shap_figures(
         draw()
         figure = plt.gcf()
         figure.set_size_inches(8, 4.5)
+        figure.tight_layout()  # SHAP lays out for its own size: keep the labels inside
         plt.close(figure)
         figures[name] = figure
     return figures

@@ -9,9 +9,12 @@ import pandas as pd
 import pytest
 from tests.battery.synthetic import make_series
 
+from mlops_lab.battery.explanations import NO_FEATURES
+from mlops_lab.battery.report import holdout_intervals
 from mlops_lab.battery.splitting import SeriesTooShortError
 from mlops_lab.pipelines.battery_forecasting.nodes import (
     add_ensemble,
+    build_battery_report,
     evaluate_on_holdout,
     explain_model,
     plot_residuals,
@@ -22,6 +25,7 @@ from mlops_lab.pipelines.battery_forecasting.nodes import (
     train_final_model,
 )
 from mlops_lab.registry import RegisteredModel
+from mlops_lab.reporting.intervals import Estimate
 
 FEATURES = {"lags": [30, 35], "windows": [7], "rate_window": 14}
 CANDIDATES = [
@@ -175,33 +179,47 @@ def test_final_model_forecasts_the_next_days_and_is_explained(
     assert model.spec == json.loads(searched["ensemble"]["leaderboard"]["spec"].iloc[0])
 
 
-def test_explanations_find_the_trip_duration_that_drives_the_cycles(series: pd.DataFrame) -> None:
+def _ridge_model(series: pd.DataFrame, estimator: str = "sklearn.linear_model.Ridge"):
     features = {**FEATURES, "covariates": ["Battery_Age_Days", "Daily_Trip_Duration"]}
-    spec = {
-        "kind": "regression",
-        "params": {"estimator": "sklearn.linear_model.Ridge", "alpha": 0.01, "features": features},
-    }
+    spec = {"kind": "regression", "params": {"estimator": estimator, "features": features}}
+    if estimator.endswith("Ridge"):
+        spec["params"]["alpha"] = 0.01
     board = pd.DataFrame({"label": ["ridge"], "spec": [json.dumps(spec)], "normalized_rmse": [0.1]})
     errors = pd.DataFrame({"fold": 0, "y_true": [1.0, 1.1], "y_pred": [1.0, 1.0]})
-    model = train_final_model(board, errors, series, example_rows=2)
-    explained = explain_model(_registered(model), horizon=30, n_local=2, seed=0)
+    return train_final_model(board, errors, series, example_rows=2)
+
+
+def test_explanations_find_the_trip_duration_that_drives_the_cycles(series: pd.DataFrame) -> None:
+    explained = explain_model(_registered(_ridge_model(series)), horizon=30, n_local=2)
     table = explained["global"]
-    # SHAP ran (a silent fallback would say "permutation"), and cycles are rate x duration:
-    # recent cycles per minute x today's minutes leads.
+    # SHAP ran, and cycles are rate x duration: recent cycles per minute x today's
+    # minutes leads.
     assert table["method"].eq("shap-linear").all()
     assert table["feature"].iloc[0] == "expected_cycles"
     assert table["importance"].is_monotonic_decreasing
-    local = explained["local"]
-    assert local["row"].nunique() == 2
-    assert set(local["feature"]) == set(table["feature"])
-    # Local contributions of a linear model are coefficient x (value - mean): nonzero for
-    # the duration of a forecast day that differs from the average day.
-    duration = local[local["feature"] == "expected_cycles"]
-    assert (duration["contribution"].abs() > 0).all()
-    assert len(explained["local_plot"].axes) == 2
+    values = explained["shap_values"]
+    assert sorted(values["Battery_ID"].unique()) == [0, 3]
+    assert values.groupby("Battery_ID").size().tolist() == [30, 30]  # min_lag direct days
+    contributions = values[[c for c in values.columns if c.startswith("shap:")]]
+    assert {c.removeprefix("shap:") for c in contributions.columns} == set(table["feature"])
+    # SHAP values add up: base value + contributions = the forecast of each day.
+    total = values["base_value"] + contributions.sum(axis=1)
+    np.testing.assert_allclose(total, values["forecast"], rtol=1e-6, atol=1e-9)
+    # The plots are SHAP's: the bar plot names the leading feature.
+    labels = [t.get_text() for t in explained["bar_plot"].axes[0].get_yticklabels()]
+    assert "expected_cycles" in labels
+    assert explained["waterfall_plot"].axes
 
 
-def test_a_statistical_model_is_said_to_have_no_features(series: pd.DataFrame) -> None:
+def test_a_regressor_shap_cannot_explain_is_an_error(series: pd.DataFrame) -> None:
+    model = _ridge_model(series, "sklearn.neighbors.KNeighborsRegressor")
+    with pytest.raises(ValueError, match="No SHAP explainer for a KNeighborsRegressor"):
+        explain_model(_registered(model), horizon=30, n_local=2)
+
+
+def test_a_statistical_model_is_said_to_have_no_features(
+    series: pd.DataFrame, evaluated: tuple, caplog: pytest.LogCaptureFixture
+) -> None:
     board = pd.DataFrame(
         {
             "label": ["naive"],
@@ -211,8 +229,65 @@ def test_a_statistical_model_is_said_to_have_no_features(series: pd.DataFrame) -
     )
     errors = pd.DataFrame({"fold": 0, "y_true": [1.0, 1.1], "y_pred": [1.0, 1.0]})
     model = train_final_model(board, errors, series, example_rows=1)
-    explained = explain_model(_registered(model), horizon=30, n_local=2, seed=0)
-    assert "no feature-based model" in explained["global"]["note"].iloc[0]
+    with caplog.at_level("WARNING"):
+        explained = explain_model(_registered(model), horizon=30, n_local=2)
+    assert explained["global"]["method"].iloc[0] == NO_FEATURES
+    assert explained["shap_values"]["method"].iloc[0] == NO_FEATURES
+    assert "No SHAP explanation" in caplog.text
+    assert NO_FEATURES in explained["bar_plot"].texts[0].get_text()
+    html, copy = build_battery_report(*evaluated, explained["shap_values"], [0], REPORT, 2)
+    assert html == copy
+    assert f"No SHAP explanation of {model.description}: {NO_FEATURES}." in html
+    assert "<img" not in html
+
+
+REPORT = {
+    "intended_use": "planning swaps",
+    "limitations": "simulated fleet",
+    "bootstrap": {"resamples": 200, "block_days": 7, "seed": 0},
+}
+
+
+@pytest.fixture(scope="module")
+def evaluated(searched: dict) -> tuple:
+    """Hold-out report, forecasts, history and a promotion decision, as the report takes."""
+    result = evaluate_on_holdout(
+        searched["ensemble"]["leaderboard"], searched["history"], searched["holdout"], [0]
+    )
+    promotion = {"model_name": "battery-cycles", "challenger": {"version": "1"}, "reason": "first"}
+    return result["report"], result["forecasts"], searched["history"], promotion
+
+
+def test_report_gives_held_out_figures_with_intervals_and_the_shap_plots(
+    series: pd.DataFrame, evaluated: tuple
+) -> None:
+    report, forecasts, history, _ = evaluated
+    intervals = holdout_intervals(forecasts, history, [0], 200, 7, 0)  # as REPORT
+    assert intervals[["series", "model"]].to_numpy().tolist() == [
+        ["all", "selected"],
+        ["real", "selected"],
+        ["fleet", "selected"],
+        ["all", "baseline"],
+        ["real", "baseline"],
+        ["fleet", "baseline"],
+    ]
+    # The point figure is the macro-average of the per-battery scores of the hold-out report.
+    selected_all = intervals.iloc[0]
+    assert selected_all["value"] == pytest.approx(report["nrmse_selected"].mean())
+    assert selected_all["low"] < selected_all["value"] < selected_all["high"]
+    real = intervals.iloc[1]
+    assert real["value"] == pytest.approx(report.loc[report["Battery_ID"] == 0, "nrmse_selected"])
+    # A perfect forecast has a degenerate interval at zero.
+    perfect = holdout_intervals(
+        forecasts.assign(y_pred=forecasts["y_true"]), history, [0], 50, 7, 0
+    )
+    assert perfect.loc[perfect["model"] == "selected", ["value", "low", "high"]].eq(0).all().all()
+
+    explained = explain_model(_registered(_ridge_model(series)), horizon=30, n_local=2)
+    html, _ = build_battery_report(*evaluated, explained["shap_values"], [0], REPORT, 2)
+    assert html.count("<img") == 4  # bar, beeswarm, a waterfall for each of 2 batteries
+    assert str(Estimate(**selected_all[["value", "low", "high"]].to_dict())) in html
+    assert "Battery 0: the lab&#x27;s real series; batteries 3: simulated" in html
 
 
 def test_promotion_scores_refit_both_models_on_the_same_history(searched: dict) -> None:

@@ -76,6 +76,9 @@ def test_session_selects_registers_promotes_and_explains(
     if board["kind"].iloc[0] in {"regression", "ensemble"}:
         assert importance["method"].iloc[0] == "shap-linear"  # test search: ElasticNet, tree
         assert importance["importance"].is_monotonic_decreasing
+    html = latest_version(reporting / "report.html").read_text()
+    assert "<h2>Model card</h2>" in html and "<h2>Explanations</h2>" in html
+    assert (reporting / "run_report/battery-cycles-report.html").read_text() == html
 
     mlflow.set_tracking_uri(f"sqlite:///{kedro_project / 'mlruns.db'}")
     client = mlflow.MlflowClient()

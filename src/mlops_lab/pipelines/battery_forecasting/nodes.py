@@ -13,6 +13,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from mlops_lab.battery import explanations, plots
+from mlops_lab.battery import report as battery_report
 from mlops_lab.battery.candidates import BASELINE_KINDS, forecaster_from_spec
 from mlops_lab.battery.metrics import (
     METRICS,
@@ -466,25 +467,56 @@ def plot_residuals(best_forecasts: pd.DataFrame) -> Figure:
     return plots.residuals_figure(best_forecasts)
 
 
-def explain_model(
-    challenger: RegisteredModel, horizon: int, n_local: int, seed: int
-) -> dict[str, Any]:
-    """Global and local explanations of the registered challenger's next ``horizon`` days.
+def explain_model(challenger: RegisteredModel, horizon: int, n_local: int) -> dict[str, Any]:
+    """SHAP explanations of the registered challenger's next ``horizon`` days.
 
-    See :mod:`mlops_lab.battery.explanations`. Statistical models have no features: the
-    tables say so.
+    See :mod:`mlops_lab.battery.explanations`. A statistical model has no features: the
+    tables and figures say so (and the run's log).
+
+    Returns:
+        ``shap_values`` (one row per explained forecast), ``global`` (mean |SHAP| per
+        feature) and SHAP's ``bar_plot``, ``beeswarm_plot`` and ``waterfall_plot`` (the
+        first forecast day of the first battery).
     """
-    model = challenger.python_model
-    explanation = explanations.explain(model, horizon, n_local, seed)
-    if explanation is None:
-        note = pd.DataFrame({"note": [f"{model.description}: no feature-based model to explain"]})
-        return {"global": note, "local": note, "global_plot": Figure(), "local_plot": Figure()}
+    table = explanations.shap_table(challenger.python_model, horizon)
+    drawn = explanations.figures(table, n_local)
     return {
-        "global": explanation.global_table,
-        "local": explanation.local_table,
-        "global_plot": explanations.importance_figure(
-            explanation.global_table,
-            f"Global importance ({explanation.method}) - {model.description}",
-        ),
-        "local_plot": explanations.local_figure(explanation.local_table),
+        "shap_values": table,
+        "global": explanations.global_importance(table),
+        "bar_plot": drawn["bar"],
+        "beeswarm_plot": drawn["beeswarm"],
+        "waterfall_plot": drawn["waterfall"],
     }
+
+
+def build_battery_report(
+    holdout: pd.DataFrame,
+    holdout_forecasts: pd.DataFrame,
+    history: pd.DataFrame,
+    promotion: dict[str, Any],
+    shap_values: pd.DataFrame,
+    real_batteries: list[int],
+    report: dict[str, Any],
+    n_local: int,
+) -> tuple[str, str]:
+    """The self-contained HTML report, twice: the versioned file and the run's copy.
+
+    Args:
+        report: ``intended_use`` and ``limitations`` (texts of the model card) and
+            ``bootstrap`` (``resamples``, ``block_days``, ``seed``) of the intervals.
+    """
+    settings = report["bootstrap"]
+    intervals = battery_report.holdout_intervals(
+        holdout_forecasts,
+        history,
+        real_batteries,
+        int(settings["resamples"]),
+        int(settings["block_days"]),
+        int(settings["seed"]),
+    )
+    logger.info("Held-out nRMSE with 95 %% intervals:\n%s", intervals.to_string(index=False))
+    card = {**report, "real_batteries": real_batteries}
+    html = battery_report.battery_report(
+        holdout, intervals, history, promotion, shap_values, card, n_local
+    )
+    return html, html

@@ -7,7 +7,8 @@ from mlops_lab.promotion import decide_promotion
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Hold-out split, search, ensemble, hold-out evaluation, final model, promotion, reports."""
+    """Hold-out split, search, ensemble, hold-out evaluation, final model, promotion,
+    explanations and the HTML report."""
     p = "params:battery_forecasting"
     return Pipeline(
         [
@@ -127,15 +128,31 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "battery_cycles_challenger",
                     f"{p}.horizon",
                     f"{p}.explanations.n_local",
-                    f"{p}.seed",
                 ],
                 outputs={
+                    "shap_values": "battery_report_shap_values",
                     "global": "battery_report_global_importance",
-                    "local": "battery_report_local_explanations",
-                    "global_plot": "battery_plot_global_importance",
-                    "local_plot": "battery_plot_local_explanations",
+                    "bar_plot": "battery_plot_shap_bar",
+                    "beeswarm_plot": "battery_plot_shap_beeswarm",
+                    "waterfall_plot": "battery_plot_shap_waterfall",
                 },
                 name="explain_model",
+                tags=["training"],
+            ),
+            Node(
+                nodes.build_battery_report,
+                inputs=[
+                    "battery_report_holdout",
+                    "battery_holdout_forecasts",
+                    "battery_forecast_history",
+                    "battery_cycles_promotion_report",
+                    "battery_report_shap_values",
+                    f"{p}.real_batteries",
+                    f"{p}.report",
+                    f"{p}.explanations.n_local",
+                ],
+                outputs=["battery_cycles_report", "battery_cycles_report_artifact"],
+                name="build_battery_report",
                 tags=["training"],
             ),
         ]

@@ -1,0 +1,66 @@
+"""Percentile bootstrap intervals of any figure computed from per-item results.
+
+The figure is a function of the positions of the items it is computed on (test days,
+held-out battery-days); the bootstrap calls it on resampled positions. With
+``block > 1`` the positions are drawn in runs of ``block`` consecutive items (a circular
+block bootstrap), for items in time order whose errors are correlated from one to the
+next.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """A figure and its bootstrap interval."""
+
+    value: float
+    low: float
+    high: float
+
+    def __str__(self) -> str:
+        return f"{self.value:.3f} [{self.low:.3f}, {self.high:.3f}]"
+
+
+def resampled_positions(n_items: int, resamples: int, seed: int, block: int = 1) -> np.ndarray:
+    """``(resamples, n_items)`` positions drawn with replacement, in circular blocks.
+
+    Raises:
+        ValueError: without items or resamples, or with a block shorter than one item.
+    """
+    if n_items < 1 or resamples < 1 or block < 1:
+        raise ValueError(
+            f"bootstrap needs items, resamples and a block of at least 1; got {n_items} "
+            f"items, {resamples} resamples, block {block}."
+        )
+    rng = np.random.default_rng(seed)
+    starts = rng.integers(0, n_items, size=(resamples, -(-n_items // block)))
+    runs = (starts[:, :, None] + np.arange(block)) % n_items
+    return runs.reshape(resamples, -1)[:, :n_items]
+
+
+def bootstrap(
+    figure: Callable[[np.ndarray], float],
+    n_items: int,
+    resamples: int,
+    seed: int,
+    block: int = 1,
+    level: float = 0.95,
+) -> Estimate:
+    """``figure`` on all items and its percentile interval over resampled items.
+
+    Resamples on which the figure is undefined (NaN) are left out of the interval.
+    """
+    value = float(figure(np.arange(n_items)))
+    draws = np.array(
+        [figure(p) for p in resampled_positions(n_items, resamples, seed, block)], dtype=float
+    )
+    draws = draws[np.isfinite(draws)]
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(draws, [tail, 100 - tail]) if draws.size else (np.nan, np.nan)
+    return Estimate(value, float(low), float(high))

@@ -1,0 +1,32 @@
+"""Bootstrap intervals from per-item results (mlops_lab.reporting.intervals)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from mlops_lab.reporting.intervals import bootstrap, resampled_positions
+
+
+def test_blocks_are_runs_of_consecutive_items_wrapping_around() -> None:
+    positions = resampled_positions(10, resamples=50, seed=0, block=4)
+    assert positions.shape == (50, 10)
+    runs = positions[:, :8].reshape(50, 2, 4)
+    steps = np.diff(runs, axis=2) % 10
+    assert (steps == 1).all()  # every block continues item by item (10 wraps to 0)
+
+
+def test_interval_of_a_mean_covers_it_and_narrows_with_more_items() -> None:
+    rng = np.random.default_rng(1)
+    small, large = rng.normal(1.0, 1.0, 40), rng.normal(1.0, 1.0, 4000)
+    few = bootstrap(lambda p: small[p].mean(), len(small), 500, seed=0)
+    many = bootstrap(lambda p: large[p].mean(), len(large), 500, seed=0)
+    assert few.value == pytest.approx(small.mean())
+    assert few.low < few.value < few.high
+    assert many.high - many.low < (few.high - few.low) / 5  # ~ 1 / sqrt(100)
+    assert str(few) == f"{few.value:.3f} [{few.low:.3f}, {few.high:.3f}]"
+
+
+def test_no_items_is_refused() -> None:
+    with pytest.raises(ValueError, match="0 items"):
+        resampled_positions(0, 10, 0)
