@@ -1,9 +1,14 @@
-"""A TF-IDF + logistic-regression baseline on character n-grams of the normalised note.
+"""A TF-IDF + logistic-regression candidate on character n-grams of the normalised note.
 
-The reference the network has to beat on the leaderboard: no sequence model at all, only
-which character n-grams (2 to 4 by default, within word boundaries) occur. It reads the
-whole note and survives typos the way the network does, but cannot tell "not plastic"
-from "plastic" beyond the n-grams that span the two words.
+The simple model the network has to beat: no sequence model at all, only which character
+n-grams (2 to 4 by default, within word boundaries) occur. It reads the whole note and
+survives typos the way the network does, but cannot tell "not plastic" from "plastic"
+beyond the n-grams that span the two words.
+
+It is registered exactly like the network (:class:`TfidfComplianceModel` serves the same
+interface as :class:`mlops_lab.components.model.ComponentComplianceModel`: the same
+window and refusal, a temperature and a recall-floor threshold fitted on the validation
+notes), so the gate compares the two on equal terms.
 """
 
 from __future__ import annotations
@@ -11,9 +16,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
+import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+
+from mlops_lab.components.model import ComplianceTextModel
 
 
 def fit_tfidf_baseline(
@@ -37,3 +46,32 @@ def fit_tfidf_baseline(
         ]
     )
     return model.fit(list(texts), list(labels))
+
+
+class TfidfComplianceModel(ComplianceTextModel):
+    """The TF-IDF + logistic-regression pipeline as a registered model.
+
+    Args:
+        pipeline: fitted :func:`fit_tfidf_baseline` (normalised notes in).
+        input_example, threshold, max_chars, sequence_length, temperature: see
+            :class:`mlops_lab.components.model.ComplianceTextModel`; the window is the
+            network's, derived from the same training notes, so both refuse the same notes.
+    """
+
+    kind = "tfidf_logreg"
+
+    def __init__(
+        self,
+        pipeline: Pipeline,
+        input_example: pd.DataFrame,
+        threshold: float,
+        max_chars: int,
+        sequence_length: int,
+        temperature: float,
+    ) -> None:
+        super().__init__(input_example, threshold, max_chars, sequence_length, temperature)
+        self.pipeline = pipeline
+
+    def logits(self, normalised: np.ndarray) -> np.ndarray:
+        """The logistic regression's log-odds of non-compliance for each normalised note."""
+        return self.pipeline.decision_function(list(normalised))

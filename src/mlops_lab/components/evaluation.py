@@ -15,6 +15,8 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+from mlops_lab.components.calibration import expected_calibration_error
+
 FIGURES = ("accuracy", "recall_non_compliant", "precision_non_compliant")
 
 
@@ -107,3 +109,26 @@ def slice_table(
                 )
             rows.append(row)
     return pd.DataFrame(rows)
+
+
+def calibration_error_with_interval(
+    probabilities: np.ndarray,
+    labels: np.ndarray,
+    bins: int,
+    resamples: int,
+    level: float,
+    seed: int,
+) -> dict[str, float]:
+    """``ece`` with ``ece_low`` and ``ece_high``, the percentile bootstrap interval at
+    ``level`` (notes resampled with replacement), ``bins`` equal-width bins."""
+    probabilities, labels = np.asarray(probabilities, dtype="float64"), np.asarray(labels)
+    rng = np.random.default_rng(seed)
+    draws = rng.integers(0, len(labels), size=(resamples, len(labels)))
+    samples = [expected_calibration_error(probabilities[d], labels[d], bins) for d in draws]
+    tail = 100 * (1 - level) / 2
+    low, high = np.percentile(samples, [tail, 100 - tail])
+    return {
+        "ece": expected_calibration_error(probabilities, labels, bins),
+        "ece_low": float(low),
+        "ece_high": float(high),
+    }

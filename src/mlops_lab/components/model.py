@@ -1,4 +1,12 @@
-"""The registered model: raw text in, probability of non-compliance and label out.
+"""The registered models: raw text in, probability of non-compliance and label out.
+
+Two candidates share one served interface (:class:`ComplianceTextModel`): the same
+normalisation, the same refusal of notes longer than the window, the same calibrated
+probability and threshold. They differ only in what turns a normalised note into a logit:
+:class:`ComponentComplianceModel` runs the Keras network,
+:class:`mlops_lab.components.baseline.TfidfComplianceModel` a TF-IDF + logistic
+regression. Both are registered as versions of ``component-compliance``; the gate decides
+which is ``@champion``.
 
 One MLflow pyfunc packages what a prediction needs: the text normalisation, the Keras
 model (whose first layer is the character vectoriser built once from the training
@@ -31,17 +39,17 @@ TEXT_COLUMN = "text"
 PREDICT_BATCH_SIZE = 1024
 
 
-class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
-    """Classify technicians' component descriptions as compliant (0) or not (1).
+class ComplianceTextModel(mlflow.pyfunc.PythonModel):
+    """The served interface of every ``component-compliance`` version.
 
     ``predict`` accepts a DataFrame with a ``text`` column, a Series or a list of strings
     and returns a DataFrame with ``probability`` (of non-compliance, calibrated) and
     ``label``. Bad values (not text, empty, too long for the model's window) raise one
     ``InputValidationError`` naming the rows; the ``classify_components`` pipeline screens
-    rows first with :meth:`rejection_reason` so batches never fail midway.
+    rows first with :meth:`rejection_reason` so batches never fail midway. Subclasses
+    provide :meth:`logits` (normalised notes in, logit of non-compliance out).
 
     Args:
-        keras_model: Normalised text in (a batch of strings), logit of non-compliance out.
         input_example: Raw texts (a ``text`` column) logged with the model.
         threshold: Calibrated probability from which the label is 1.
         max_chars: Longest raw text accepted.
@@ -49,25 +57,25 @@ class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
         temperature: The logit is divided by it before the sigmoid (1 = uncalibrated).
     """
 
+    kind = "abstract"
+
     def __init__(
         self,
-        keras_model,
         input_example: pd.DataFrame,
-        threshold: float = 0.5,
-        max_chars: int = 500,
-        sequence_length: int | None = None,
-        temperature: float = 1.0,
+        threshold: float,
+        max_chars: int,
+        sequence_length: int,
+        temperature: float,
     ) -> None:
-        self.keras_model = keras_model
         self.input_example = pd.DataFrame({TEXT_COLUMN: input_example[TEXT_COLUMN].tolist()})
         self.threshold = float(threshold)
         self.max_chars = int(max_chars)
-        if sequence_length is None:
-            sequence_length = int(
-                keras_model.get_layer("vectoriser").get_config()["output_sequence_length"]
-            )
         self.sequence_length = int(sequence_length)
         self.temperature = float(temperature)
+
+    def logits(self, normalised: np.ndarray) -> np.ndarray:
+        """Logit of non-compliance for each normalised note (one float per note)."""
+        raise NotImplementedError
 
     def rejection_reason(self, value: object) -> str | None:
         """Why a raw value cannot be classified by this model, or ``None`` when it can."""
@@ -129,10 +137,7 @@ class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
                 {"probability": pd.Series(dtype="float64"), "label": pd.Series(dtype="int64")}
             )
         normalised = np.asarray([normalise_text(text) for text in texts], dtype=object)
-        logits = self.keras_model.predict(
-            normalised, batch_size=PREDICT_BATCH_SIZE, verbose=0
-        ).ravel()
-        scaled = logits.astype("float64") / self.temperature
+        scaled = np.asarray(self.logits(normalised), dtype="float64").ravel() / self.temperature
         probability = np.exp(-np.logaddexp(0.0, -scaled))
         return pd.DataFrame(
             {
@@ -144,3 +149,35 @@ class ComponentComplianceModel(mlflow.pyfunc.PythonModel):
     def predict(self, context, model_input, params: dict | None = None) -> pd.DataFrame:
         """MLflow entry point: :meth:`classify`."""
         return self.classify(model_input)
+
+
+class ComponentComplianceModel(ComplianceTextModel):
+    """The character network as a registered model (see :class:`ComplianceTextModel`).
+
+    Args:
+        keras_model: Normalised text in (a batch of strings), logit of non-compliance out.
+        input_example, threshold, max_chars, temperature: see :class:`ComplianceTextModel`.
+        sequence_length: the window; by default the vectoriser layer's output length.
+    """
+
+    kind = "char_bilstm"
+
+    def __init__(
+        self,
+        keras_model,
+        input_example: pd.DataFrame,
+        threshold: float = 0.5,
+        max_chars: int = 500,
+        sequence_length: int | None = None,
+        temperature: float = 1.0,
+    ) -> None:
+        if sequence_length is None:
+            sequence_length = int(
+                keras_model.get_layer("vectoriser").get_config()["output_sequence_length"]
+            )
+        super().__init__(input_example, threshold, max_chars, sequence_length, temperature)
+        self.keras_model = keras_model
+
+    def logits(self, normalised: np.ndarray) -> np.ndarray:
+        """The network's logit for each normalised note."""
+        return self.keras_model.predict(normalised, batch_size=PREDICT_BATCH_SIZE, verbose=0)

@@ -20,16 +20,21 @@ from mlops_lab.pipelines.component_compliance.nodes import (
     PROMOTION_METRICS,
     analyse_classification_errors,
     calibrate_compliance_model,
-    compare_with_tfidf_baseline,
+    calibrate_tfidf_classifier,
     fit_text_vectoriser,
+    fit_tfidf_classifier,
     package_compliance_model,
+    package_tfidf_model,
     predict_test_texts,
+    rank_compliance_candidates,
+    register_compliance_challenger,
     score_promotion_candidates,
     summarise_training,
     train_compliance_classifier,
 )
 from mlops_lab.promotion import decide_promotion
 from mlops_lab.registry import RegisteredModel
+from mlops_lab.validation import InputValidationError
 
 GATE = {"metric": "components.test.accuracy", "greater_is_better": True, "min_improvement": 0.0}
 EVALUATION = {
@@ -147,7 +152,10 @@ def test_packaged_model_predicts_the_test_texts_through_its_pyfunc():
         "family",
         "hard_case",
         "fact_token",
+        "model_name",
+        "model_version",
     ]
+    assert set(predictions["model_version"]) == {"1"}
     assert predictions["text"].tolist() == test["text"].tolist()
     assert (predictions["predicted"] == predictions["label"]).mean() >= 0.93
     assert not predictions["refused"].any()
@@ -209,39 +217,83 @@ def test_error_analysis_slices_and_reasons():
     assert [text.get_text() for text in counts.texts] == ["0", "1", "1", "2"]
 
 
-def test_leaderboard_scores_the_network_the_tfidf_baseline_and_the_rule_on_the_same_notes():
-    train, test = generated_texts(1500, seed=31), generated_texts(300, seed=32)
-    predictions = test.assign(probability=0.9, predicted=1)  # a network calling all 1
-    board, metrics = compare_with_tfidf_baseline(
-        train,
-        predictions,
-        {"ngram_range": [2, 5], "max_features": 20000, "C": 10.0},
-        {"resamples": 100, "level": 0.95, "seed": 0},
-        seed=0,
+BASELINE = {"ngram_range": [2, 4], "max_features": 20000, "C": 10.0}
+CALIBRATION = {"bins": 10, "recall_floor": 0.99, "max_threshold": 0.5}
+
+
+def _tfidf_package(train, validation, spec, baseline=BASELINE):
+    pipeline = fit_tfidf_classifier(train, spec, baseline, seed=0)
+    calibration, _ = calibrate_tfidf_classifier(pipeline, validation, spec, CALIBRATION)
+    return package_tfidf_model(pipeline, calibration, spec, ["Iron part, 1999"], 500), calibration
+
+
+def test_tfidf_candidate_is_calibrated_and_served_like_the_network():
+    train, validation = generated_texts(1500, seed=31), generated_texts(400, seed=33)
+    spec = {"sequence_length": 200}
+    package, calibration = _tfidf_package(train, validation, spec)
+    assert calibration["validation_recall_at_threshold"] >= 0.99
+    assert (package.threshold, package.temperature) == (
+        calibration["threshold"],
+        calibration["temperature"],
     )
+    network = untrained_package(sequence_length=200)
+    texts = ["Made of PLASTIC, good condition, 2010.", "steel, new, made in 2004"]
+    for model in (package, network):
+        out = model.predict(None, pd.DataFrame({"text": texts}))
+        assert list(out.columns) == ["probability", "label"]
+        assert out["probability"].between(0, 1).all()
+        assert model.signature().to_dict() == network.signature().to_dict()
+    assert package.classify(texts)["label"].tolist() == [1, 0]
+    long_note = "steel good 2001 " + "x" * 300
+    reasons = {model.rejection_reason(long_note) for model in (package, network)}
+    assert len(reasons) == 1 and "window of 200 characters" in reasons.pop()
+    with pytest.raises(InputValidationError, match="row: reason"):
+        package.classify([long_note])
+
+
+def test_ranking_scores_both_candidates_and_the_rule_on_the_same_notes():
+    train, validation = generated_texts(1500, seed=31), generated_texts(400, seed=33)
+    test = generated_texts(300, seed=32)
+    spec = {"sequence_length": 256}
+    baseline, _ = _tfidf_package(train, validation, spec)
+    network = untrained_package(sequence_length=256)  # probabilities ~0.5: a poor candidate
+    result = rank_compliance_candidates(
+        network, baseline, test, {"resamples": 100, "level": 0.95, "seed": 0}
+    )
+    board = result["leaderboard"]
     rows = board.set_index("model")
-    share = test["label"].mean()
-    assert rows.loc["char_bilstm", "accuracy"] == pytest.approx(share)
-    assert rows.loc["char_bilstm", "recall_non_compliant"] == 1.0
-    assert rows.loc["tfidf_logreg", "accuracy"] > 0.85  # it learns from the same notes
+    assert rows.loc["tfidf_logreg", "accuracy"] > 0.85  # it learns from the training notes
+    assert result["ranking"]["best"] == "tfidf_logreg"
+    assert result["ranking"]["runner_up"] == "char_bilstm"
+    assert result["ranking"]["accuracy"]["tfidf_logreg"] == rows.loc["tfidf_logreg", "accuracy"]
     assert board["accuracy"].is_monotonic_decreasing
-    assert set(metrics) == {
+    assert np.isnan(rows.loc["rule_reader", "ece"])  # the rule gives no probability
+    assert rows.loc["tfidf_logreg", "ece_low"] <= rows.loc["tfidf_logreg", "ece"]
+    predictions = result["predictions"]
+    counts = predictions.groupby("model").size().to_dict()
+    assert counts == {"char_bilstm": 300, "tfidf_logreg": 300}
+    assert set(result["mlflow_metrics"]) == {
         f"components.test.{model}.{figure}"
-        for model in ("tfidf_logreg", "rule_reader")
+        for model in ("char_bilstm", "tfidf_logreg", "rule_reader")
         for figure in ("accuracy", "recall_non_compliant", "precision_non_compliant")
     }
+    # The challenger's registration refuses a runner-up that is not the ranked one.
+    wrong = _registered(baseline, "1")
+    with pytest.raises(ValueError, match="another registration came in between"):
+        register_compliance_challenger(network, baseline, result["ranking"], wrong)
 
 
 @pytest.mark.slow
 def test_the_gate_scores_both_models_on_the_same_texts_and_keeps_the_better_champion():
     test = generated_texts(300, seed=7)
     good, bad = _registered(trained_package(), "2"), _registered(untrained_package(), "1")
-    first = score_promotion_candidates(good, None, test)
+    first = score_promotion_candidates(good, None, predict_test_texts(good, test), test)
     assert first["champion"] is None
     assert first["challenger"] >= 0.93
     families = test["family"].nunique()
     assert first["data"] == (
-        f"component_texts_test: 300 notes of {families} template families held out of training"
+        f"component_texts_test: 300 notes of {families} template families held out of "
+        "training; challenger: char_bilstm"
     )
     figures = analyse_classification_errors(predict_test_texts(good, test), EVALUATION)["metrics"]
     assert first["challenger"] == figures["accuracy"]
@@ -249,10 +301,15 @@ def test_the_gate_scores_both_models_on_the_same_texts_and_keeps_the_better_cham
         f"components.test.{name}": figures[name] for name in PROMOTION_METRICS
     }
 
-    assert score_promotion_candidates(good, good, test)["champion"] is None
+    assert (
+        score_promotion_candidates(good, good, predict_test_texts(good, test), test)["champion"]
+        is None
+    )
+    with pytest.raises(ValueError, match="predictions are of version"):
+        score_promotion_candidates(bad, good, predict_test_texts(good, test), test)
 
     # The untrained model as challenger against the trained champion: not promoted.
-    worse = score_promotion_candidates(bad, good, test)
+    worse = score_promotion_candidates(bad, good, predict_test_texts(bad, test), test)
     assert worse["challenger"] < worse["champion"] == first["challenger"]
     decision, report = decide_promotion(bad, good, worse, GATE)
     assert decision is report

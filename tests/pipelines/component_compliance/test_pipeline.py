@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import json
 from pathlib import Path
 
@@ -36,8 +35,10 @@ PARAMS = {
     "evaluation": BASE["evaluation"] | {"bootstrap": {"resamples": 100, "level": 0.95, "seed": 0}},
     "evaluation.bootstrap": {"resamples": 100, "level": 0.95, "seed": 0},
     "baseline": BASE["baseline"],
+    "attribution": {"per_class": 2, "seed": 0},
     "promotion": BASE["promotion"],
 }
+DATA_REPORT = {"rows_train": 2000, "families_train": 40}
 # A deliberately worse training: one epoch at a learning rate too small to learn anything.
 WORSE_TRAINING = {**TRAINING, "learning_rate": 1e-6, "max_epochs": 1}
 
@@ -46,6 +47,7 @@ def _catalog(params: dict, splits: dict[str, pd.DataFrame]) -> DataCatalog:
     pipe = create_pipeline()
     registered = {
         "component_compliance_challenger": RegisteredModelDataset(MODEL_NAME, "challenger"),
+        "component_compliance_runner_up": RegisteredModelDataset(MODEL_NAME, "challenger"),
         "component_compliance_incumbent": RegisteredModelDataset(
             MODEL_NAME, "champion", missing_ok=True
         ),
@@ -54,50 +56,101 @@ def _catalog(params: dict, splits: dict[str, pd.DataFrame]) -> DataCatalog:
     return DataCatalog(
         {f"params:component_compliance.{k}": MemoryDataset(v) for k, v in params.items()}
         | {f"component_texts_{name}": MemoryDataset(frame) for name, frame in splits.items()}
+        | {"component_data_report": MemoryDataset(DATA_REPORT)}
         | {name: KeptMemoryDataset() for name in pipe.all_outputs() - set(registered)}
         | registered
     )
 
 
-@pytest.mark.slow
-def test_slice_promotes_the_first_version_and_not_a_worse_second_one(mlflow_sqlite: str):
-    splits = {
+# A baseline that can hardly learn: three character n-grams, heavily regularised.
+CRIPPLED_BASELINE = {"ngram_range": [2, 2], "max_features": 3, "C": 1e-4}
+
+
+def _splits() -> dict[str, pd.DataFrame]:
+    return {
         "train": generated_texts(2000, seed=11),
         "validation": generated_texts(400, seed=12),
         "test": generated_texts(300, seed=13),
     }
-    first = _catalog(PARAMS, splits)
+
+
+def _kinds_by_version(client: MlflowClient) -> dict[str, str]:
+    return {
+        str(v.version): RegisteredModelDataset(MODEL_NAME, v.version).load().python_model.kind
+        for v in client.search_model_versions(f"name = '{MODEL_NAME}'")
+    }
+
+
+@pytest.mark.slow
+def test_the_gate_promotes_the_baseline_when_the_network_cannot_learn(mlflow_sqlite: str):
+    splits = _splits()
+    first = _catalog(PARAMS | {"training": WORSE_TRAINING}, splits)
     SequentialRunner().run(create_pipeline(), first)
+    ranking = first.load("component_candidate_ranking")
+    assert ranking["best"] == "tfidf_logreg"
+    assert ranking["accuracy"]["tfidf_logreg"] >= 0.9 > ranking["accuracy"]["char_bilstm"] + 0.1
+    client = MlflowClient()
+    # Both candidates are versions of one name; the runner-up registered first.
+    assert _kinds_by_version(client) == {"1": "char_bilstm", "2": "tfidf_logreg"}
+    assert first.load("component_registration")["runner_up"] == {
+        "kind": "char_bilstm",
+        "version": "1",
+    }
     report = first.load("component_compliance_promotion_report")
     assert report["promoted"] is True
-    assert report["reason"] == "no champion yet: the challenger becomes it"
-    assert report["challenger"]["score"] == first.load("component_test_metrics")["accuracy"]
-    calibration = first.load("component_calibration")
-    assert report["challenger"]["score"] >= 0.93, calibration
-    assert calibration["validation_recall_at_threshold"] >= 0.98
-    assert calibration["threshold"] <= 0.5
+    assert report["challenger"]["version"] == "2"
+    assert report["challenger"]["score"] == ranking["accuracy"]["tfidf_logreg"]
     champion = RegisteredModelDataset(MODEL_NAME, "champion").load()
+    assert champion.version == "2" and champion.python_model.kind == "tfidf_logreg"
+    calibration = first.load("component_tfidf_calibration")
     assert champion.python_model.threshold == calibration["threshold"]
-    assert champion.python_model.temperature == calibration["temperature"]
-    client = MlflowClient()
-    assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == "1"
+    assert calibration["validation_recall_at_threshold"] >= 0.98
+    # The baseline refuses a note longer than the network's window, as the network does.
+    window = first.load("component_vocabulary")["sequence_length"]
+    assert champion.python_model.sequence_length == window
+    assert "window" in champion.python_model.rejection_reason("steel good 2001 " + "x" * window)
 
-    worse = copy.deepcopy(PARAMS) | {"training": WORSE_TRAINING}
-    second = _catalog(worse, splits)
+    # A second run where neither candidate can learn: its better one stays @challenger.
+    both_bad = PARAMS | {"training": WORSE_TRAINING, "baseline": CRIPPLED_BASELINE}
+    second = _catalog(both_bad, splits)
     SequentialRunner().run(create_pipeline(), second)
     report = second.load("component_compliance_promotion_report")
     scores = second.load("component_compliance_promotion_scores")
     assert report["promoted"] is False
-    assert scores["champion"] == first.load("component_compliance_promotion_scores")["challenger"]
+    assert scores["champion"] == ranking["accuracy"]["tfidf_logreg"]
     assert scores["challenger"] < scores["champion"]
-    assert "challenger v2 components.test.accuracy=" in report["reason"]
-    assert "worse than champion v1" in report["reason"]
-    assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == "1"
-    assert str(client.get_model_version_by_alias(MODEL_NAME, "challenger").version) == "2"
-    tags = client.get_model_version(MODEL_NAME, "2").tags
+    assert "worse than champion v2" in report["reason"]
+    assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == "2"
+    assert str(client.get_model_version_by_alias(MODEL_NAME, "challenger").version) == "4"
+    tags = client.get_model_version(MODEL_NAME, "4").tags
     assert tags["promotion.decision"] == "kept_challenger"
-    assert "worse than champion v1" in tags["promotion.reason"]
     assert float(tags["metric.components.test.accuracy"]) == pytest.approx(scores["challenger"])
+
+
+@pytest.mark.slow
+def test_the_gate_promotes_the_network_over_a_baseline_that_cannot_learn(mlflow_sqlite: str):
+    catalog = _catalog(PARAMS | {"baseline": CRIPPLED_BASELINE}, _splits())
+    SequentialRunner().run(create_pipeline(), catalog)
+    ranking = catalog.load("component_candidate_ranking")
+    assert ranking["best"] == "char_bilstm"
+    assert ranking["accuracy"]["char_bilstm"] >= 0.93
+    assert ranking["accuracy"]["tfidf_logreg"] < ranking["accuracy"]["char_bilstm"] - 0.1
+    assert _kinds_by_version(MlflowClient()) == {"1": "tfidf_logreg", "2": "char_bilstm"}
+    report = catalog.load("component_compliance_promotion_report")
+    assert report["promoted"] is True
+    assert report["challenger"]["score"] == catalog.load("component_test_metrics")["accuracy"]
+    assert report["challenger"]["score"] == ranking["accuracy"]["char_bilstm"]
+    champion = RegisteredModelDataset(MODEL_NAME, "champion").load()
+    assert champion.version == "2" and champion.python_model.kind == "char_bilstm"
+    calibration = catalog.load("component_calibration")
+    assert champion.python_model.threshold == calibration["threshold"]
+    assert champion.python_model.temperature == calibration["temperature"]
+    board = catalog.load("component_leaderboard").set_index("model")
+    assert board.loc["char_bilstm", "ece_low"] <= board.loc["char_bilstm", "ece"]
+    assert board.loc["char_bilstm", "ece"] <= board.loc["char_bilstm", "ece_high"]
+    html = catalog.load("component_report")
+    assert html == catalog.load("component_report_artifact")
+    assert "Token attributions" in html and "char_bilstm" in html
 
 
 @pytest.mark.slow
@@ -140,9 +193,11 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
         "reliability_diagram.png",
     } <= artifacts
 
-    (version,) = client.search_model_versions(f"name = '{MODEL_NAME}'")
-    assert version.run_id == run.info.run_id
-    aliases = client.get_model_version(MODEL_NAME, version.version).aliases
+    # Both candidates registered by this run; the better one (registered last) is champion.
+    versions = client.search_model_versions(f"name = '{MODEL_NAME}'")
+    assert sorted(v.version for v in versions) == ["1", "2"]
+    assert {v.run_id for v in versions} == {run.info.run_id}
+    aliases = client.get_model_version(MODEL_NAME, "2").aliases
     assert set(aliases) == {"challenger", "champion"}
     reporting = kedro_project / "data/08_reporting/components"
     report = json.loads(latest_version(reporting / "promotion.json").read_text())
@@ -155,6 +210,10 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
     )
     board = pd.read_csv(latest_version(reporting / "leaderboard.csv"))
     assert set(board["model"]) == {"char_bilstm", "tfidf_logreg", "rule_reader"}
+    assert latest_version(reporting / "report.html").read_text().startswith("<!DOCTYPE html>")
+    assert "reports/component-compliance-report.html" in {
+        a.path for a in client.list_artifacts(run.info.run_id, "reports")
+    }
     assert board["accuracy"].is_monotonic_decreasing
     assert "components.test.tfidf_logreg.accuracy" in metrics
     slices = pd.read_csv(latest_version(reporting / "slice_accuracy.csv"))
@@ -162,16 +221,21 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
     assert (slices["accuracy_low"] <= slices["accuracy"]).all()
     assert (slices["accuracy"] <= slices["accuracy_high"]).all()
 
-    worse = {"component_compliance": {"training": {"learning_rate": 1e-6, "max_epochs": 1}}}
+    worse = {
+        "component_compliance": {
+            "training": {"learning_rate": 1e-6, "max_epochs": 1},
+            "baseline": CRIPPLED_BASELINE,
+        }
+    }
     with KedroSession.create(
         project_path=kedro_project, env="test", runtime_params=worse
     ) as session:
         session.run(pipeline_names=["component_compliance"])
     client = MlflowClient(tracking_uri=uri, registry_uri=uri)
-    assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == "1"
-    second = client.get_model_version(MODEL_NAME, "2")
-    assert second.aliases == ["challenger"]
-    assert second.tags["promotion.decision"] == "kept_challenger"
+    assert str(client.get_model_version_by_alias(MODEL_NAME, "champion").version) == "2"
+    fourth = client.get_model_version(MODEL_NAME, "4")
+    assert fourth.aliases == ["challenger"]
+    assert fourth.tags["promotion.decision"] == "kept_challenger"
     report = json.loads(latest_version(reporting / "promotion.json").read_text())
     assert report["promoted"] is False
-    assert "worse than champion v1" in report["reason"]
+    assert "worse than champion v2" in report["reason"]

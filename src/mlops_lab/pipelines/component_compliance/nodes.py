@@ -13,7 +13,8 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 from sklearn.metrics import log_loss
 
-from mlops_lab.components.baseline import fit_tfidf_baseline
+from mlops_lab.components.attribution import occlusion_attributions, sample_notes
+from mlops_lab.components.baseline import TfidfComplianceModel, fit_tfidf_baseline
 from mlops_lab.components.calibration import (
     expected_calibration_error,
     fit_temperature,
@@ -22,8 +23,18 @@ from mlops_lab.components.calibration import (
     reliability_figure,
     sigmoid,
 )
-from mlops_lab.components.evaluation import figures_with_intervals, slice_masks, slice_table
-from mlops_lab.components.model import TEXT_COLUMN, ComponentComplianceModel
+from mlops_lab.components.evaluation import (
+    calibration_error_with_interval,
+    figures_with_intervals,
+    slice_masks,
+    slice_table,
+)
+from mlops_lab.components.model import (
+    TEXT_COLUMN,
+    ComplianceTextModel,
+    ComponentComplianceModel,
+)
+from mlops_lab.components.report import compliance_report
 from mlops_lab.components.rule import read_attributes, read_label, violation_reasons
 from mlops_lab.components.vectoriser import (
     OOV_TOKEN,
@@ -66,6 +77,11 @@ PROMOTION_METRICS = (
 )
 # Columns of the held-out notes the evaluation slices by.
 SLICE_COLUMNS = ("family", "hard_case", "fact_token")
+# The two registered candidates, in the order that breaks a tie on the held-out notes.
+CANDIDATES = (ComponentComplianceModel.kind, TfidfComplianceModel.kind)
+RULE_READER = "rule_reader"
+# Bins of the expected calibration error on test notes.
+ECE_BINS = 15
 
 
 def fit_text_vectoriser(
@@ -213,6 +229,46 @@ def train_compliance_classifier(
     return text_classifier(vectoriser, network), record
 
 
+def _calibrate(
+    logits: np.ndarray, labels: np.ndarray, calibration: dict[str, Any]
+) -> dict[str, Any]:
+    """Temperature, recall-floor threshold and ECE before/after from validation logits."""
+    temperature = fit_temperature(logits, labels)
+    bins = int(calibration["bins"])
+    raw, calibrated = sigmoid(logits), sigmoid(logits, temperature)
+    threshold = recall_floor_threshold(
+        calibrated, labels, float(calibration["recall_floor"]), float(calibration["max_threshold"])
+    )
+    return {
+        "temperature": temperature,
+        "threshold": threshold,
+        "validation_recall_at_threshold": float((calibrated[labels == 1] >= threshold).mean()),
+        "validation_accuracy_at_threshold": float(((calibrated >= threshold) == labels).mean()),
+        "ece_raw": expected_calibration_error(raw, labels, bins),
+        "ece_calibrated": expected_calibration_error(calibrated, labels, bins),
+        "reliability": {
+            "raw": reliability_bins(raw, labels, bins),
+            f"temperature {temperature:.2f}": reliability_bins(calibrated, labels, bins),
+        },
+    }
+
+
+CALIBRATION_METRICS = (
+    "temperature",
+    "threshold",
+    "validation_recall_at_threshold",
+    "ece_raw",
+    "ece_calibrated",
+)
+
+
+def _calibration_metrics(result: dict[str, Any], *model: str) -> dict[str, dict[str, float]]:
+    return {
+        metric_key(PROBLEM, "validation", *model, name): {"value": float(result[name]), "step": 0}
+        for name in CALIBRATION_METRICS
+    }
+
+
 def calibrate_compliance_model(
     model: keras.Model, validation: pd.DataFrame, calibration: dict[str, Any]
 ) -> tuple[dict[str, Any], Figure, dict[str, dict[str, float]]]:
@@ -234,46 +290,17 @@ def calibrate_compliance_model(
     logits = model.predict(
         np.asarray(notes["text"], dtype=object), batch_size=1024, verbose=0
     ).ravel()
-    labels = notes["label"].to_numpy()
-    temperature = fit_temperature(logits, labels)
-    bins = int(calibration["bins"])
-    raw, calibrated = sigmoid(logits), sigmoid(logits, temperature)
-    threshold = recall_floor_threshold(
-        calibrated, labels, float(calibration["recall_floor"]), float(calibration["max_threshold"])
-    )
-    curves = {
-        "raw": reliability_bins(raw, labels, bins),
-        f"temperature {temperature:.2f}": reliability_bins(calibrated, labels, bins),
-    }
-    result = {
-        "temperature": temperature,
-        "threshold": threshold,
-        "validation_recall_at_threshold": float((calibrated[labels == 1] >= threshold).mean()),
-        "validation_accuracy_at_threshold": float(((calibrated >= threshold) == labels).mean()),
-        "ece_raw": expected_calibration_error(raw, labels, bins),
-        "ece_calibrated": expected_calibration_error(calibrated, labels, bins),
-        "reliability": curves,
-    }
-    figure = reliability_figure(curves, "Component compliance, validation notes")
-    metrics = {
-        metric_key(PROBLEM, "validation", name): {"value": float(result[name]), "step": 0}
-        for name in (
-            "temperature",
-            "threshold",
-            "validation_recall_at_threshold",
-            "ece_raw",
-            "ece_calibrated",
-        )
-    }
+    result = _calibrate(logits, notes["label"].to_numpy(), calibration)
+    figure = reliability_figure(result["reliability"], "Component compliance, validation notes")
     logger.info(
         "Temperature %.3f: validation ECE %.4f -> %.4f; threshold %.4f gives recall %.4f",
-        temperature,
+        result["temperature"],
         result["ece_raw"],
         result["ece_calibrated"],
-        threshold,
+        result["threshold"],
         result["validation_recall_at_threshold"],
     )
-    return result, figure, metrics
+    return result, figure, _calibration_metrics(result)
 
 
 def _window(model: keras.Model) -> int:
@@ -332,18 +359,83 @@ def package_compliance_model(
     return package, card
 
 
-def predict_test_texts(challenger: RegisteredModel, test: pd.DataFrame) -> pd.DataFrame:
-    """A registered model's prediction for every test note, through its pyfunc.
+def fit_tfidf_classifier(
+    train: pd.DataFrame, vectoriser_spec: dict[str, Any], baseline: dict[str, Any], seed: int
+) -> Any:
+    """The TF-IDF + logistic-regression candidate, fitted on the network's training notes.
 
-    A note the model refuses (longer than its window) is not cut: it is reported as
-    ``refused`` and counted as called non-compliant (``predicted`` 1, ``probability``
-    1.0), the safe side, as a note sent to a person would be.
+    Notes longer than the window are left out, as they are for the network, so both
+    candidates learn from the same notes.
+
+    Args:
+        train: normalised training notes with ``label``.
+        vectoriser_spec: ``sequence_length`` (:func:`fit_text_vectoriser`).
+        baseline: ``ngram_range``, ``max_features``, ``C``
+            (:func:`mlops_lab.components.baseline.fit_tfidf_baseline`).
+        seed: seed of the logistic regression.
+    """
+    notes = train[train["text"].str.len() <= int(vectoriser_spec["sequence_length"])]
+    started = time.perf_counter()
+    pipeline = fit_tfidf_baseline(notes["text"], notes["label"], baseline, seed)
+    logger.info(
+        "Fitted TF-IDF + logistic regression on %d notes (%d n-grams) in %.1f s",
+        len(notes),
+        len(pipeline.named_steps["tfidf"].vocabulary_),
+        time.perf_counter() - started,
+    )
+    return pipeline
+
+
+def calibrate_tfidf_classifier(
+    pipeline: Any,
+    validation: pd.DataFrame,
+    vectoriser_spec: dict[str, Any],
+    calibration: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, dict[str, float]]]:
+    """The baseline's temperature and recall-floor threshold, fitted on the same validation
+    notes and with the same ``calibration`` parameters as the network's.
 
     Returns:
-        ``text, label, probability, predicted, refused`` and the slice columns
-        (``family``, ``hard_case``, ``fact_token``), one row per test note.
+        The calibration (as :func:`calibrate_compliance_model`) and MLflow metrics
+        ``components.validation.tfidf_logreg.*``.
     """
-    screen = getattr(challenger.python_model, "rejection_reason", None)
+    notes = validation[validation["text"].str.len() <= int(vectoriser_spec["sequence_length"])]
+    logits = pipeline.decision_function(notes["text"].tolist())
+    result = _calibrate(logits, notes["label"].to_numpy(), calibration)
+    logger.info(
+        "TF-IDF temperature %.3f: validation ECE %.4f -> %.4f; threshold %.4f gives recall %.4f",
+        result["temperature"],
+        result["ece_raw"],
+        result["ece_calibrated"],
+        result["threshold"],
+        result["validation_recall_at_threshold"],
+    )
+    return result, _calibration_metrics(result, TfidfComplianceModel.kind)
+
+
+def package_tfidf_model(
+    pipeline: Any,
+    calibration: dict[str, Any],
+    vectoriser_spec: dict[str, Any],
+    input_example: list[str],
+    max_chars: int,
+) -> TfidfComplianceModel:
+    """The baseline with the network's window, its own temperature and threshold, as the
+    same served interface (:class:`mlops_lab.components.baseline.TfidfComplianceModel`)."""
+    return TfidfComplianceModel(
+        pipeline,
+        input_example=pd.DataFrame({TEXT_COLUMN: list(input_example)}),
+        threshold=calibration["threshold"],
+        max_chars=max_chars,
+        sequence_length=int(vectoriser_spec["sequence_length"]),
+        temperature=calibration["temperature"],
+    )
+
+
+def _predict_notes(model: ComplianceTextModel, test: pd.DataFrame) -> pd.DataFrame:
+    """Predictions of a served model for every note; refused notes count as called
+    non-compliant (see :func:`predict_test_texts`)."""
+    screen = getattr(model, "rejection_reason", None)
     refused = (
         test[TEXT_COLUMN].map(lambda text: screen(text) is not None)
         if screen is not None
@@ -352,15 +444,9 @@ def predict_test_texts(challenger: RegisteredModel, test: pd.DataFrame) -> pd.Da
     probability = np.ones(len(test))
     predicted = np.ones(len(test), dtype="int64")
     if (~refused).any():
-        predictions = challenger.predict(test.loc[~refused, [TEXT_COLUMN]])
+        predictions = model.predict(None, test.loc[~refused, [TEXT_COLUMN]])
         probability[~refused] = predictions["probability"].to_numpy()
         predicted[~refused] = predictions["label"].to_numpy()
-    logger.info(
-        "Predicted %d test notes with %s (%d refused)",
-        len(test),
-        challenger.reference,
-        int(refused.sum()),
-    )
     return pd.DataFrame(
         {
             TEXT_COLUMN: test[TEXT_COLUMN].to_numpy(),
@@ -373,6 +459,31 @@ def predict_test_texts(challenger: RegisteredModel, test: pd.DataFrame) -> pd.Da
     )
 
 
+def predict_test_texts(challenger: RegisteredModel, test: pd.DataFrame) -> pd.DataFrame:
+    """A registered model's prediction for every test note, through its pyfunc.
+
+    A note the model refuses (longer than its window) is not cut: it is reported as
+    ``refused`` and counted as called non-compliant (``predicted`` 1, ``probability``
+    1.0), the safe side, as a note sent to a person would be.
+
+    Returns:
+        ``text, label, probability, predicted, refused``, the slice columns (``family``,
+        ``hard_case``, ``fact_token``) and ``model_name``, ``model_version``, one row
+        per test note.
+    """
+    predictions = _predict_notes(challenger.python_model, test).assign(
+        model_name=challenger.name, model_version=str(challenger.version)
+    )
+    logger.info(
+        "Predicted %d test notes with %s v%s (%d refused)",
+        len(test),
+        challenger.reference,
+        challenger.version,
+        int(predictions["refused"].sum()),
+    )
+    return predictions
+
+
 def _test_metrics(predictions: pd.DataFrame) -> dict[str, float]:
     """Accuracy, macro-F1, per-class precision/recall/F1 and log loss of ``predictions``."""
     names = [CLASS_NAMES[i] for i in predictions["label"]]
@@ -382,7 +493,9 @@ def _test_metrics(predictions: pd.DataFrame) -> dict[str, float]:
     metrics["loss"] = float(log_loss(predictions["label"], probability, labels=[0, 1]))
     labels = predictions["label"].to_numpy()
     metrics["recall_non_compliant"] = float(predictions["predicted"].to_numpy()[labels == 1].mean())
-    metrics["ece"] = expected_calibration_error(predictions["probability"].to_numpy(), labels, 15)
+    metrics["ece"] = expected_calibration_error(
+        predictions["probability"].to_numpy(), labels, ECE_BINS
+    )
     metrics["refused"] = int(predictions["refused"].sum()) if "refused" in predictions else 0
     return metrics
 
@@ -470,93 +583,266 @@ def analyse_classification_errors(
     }
 
 
-def compare_with_tfidf_baseline(
-    train: pd.DataFrame,
-    predictions: pd.DataFrame,
-    baseline: dict[str, Any],
+def rank_compliance_candidates(
+    network: ComponentComplianceModel,
+    baseline: TfidfComplianceModel,
+    test: pd.DataFrame,
     bootstrap: dict[str, Any],
-    seed: int,
-) -> tuple[pd.DataFrame, dict[str, dict[str, float]]]:
-    """Leaderboard on the held-out families: the network, a TF-IDF + logistic-regression
-    baseline fitted on the same training notes, and the rule's keyword reader.
+) -> dict[str, Any]:
+    """Both candidates and the rule's keyword reader on the same held-out notes.
+
+    Each candidate is scored through its pyfunc ``predict`` (the code that serves it);
+    the better accuracy (the gate's metric; a tie goes to the network) is registered
+    last, so that it is the ``@challenger`` the gate compares with the champion.
 
     Args:
-        train: normalised training notes with ``label``.
-        predictions: the network's test predictions (:func:`predict_test_texts`).
-        baseline: ``ngram_range``, ``max_features``, ``C``
-            (:func:`mlops_lab.components.baseline.fit_tfidf_baseline`).
+        network, baseline: the packaged candidates (the same objects that get registered).
+        test: normalised held-out notes with ``label``.
         bootstrap: ``resamples``, ``level``, ``seed`` of the intervals.
-        seed: seed of the logistic regression.
 
     Returns:
-        One row per model (accuracy, recall and precision on non-compliant notes with
-        intervals, best first) and MLflow metrics ``components.test.<model>.<figure>``
-        for the baseline and the keyword reader.
+        ``leaderboard`` (one row per model: accuracy, recall and precision on non-compliant
+        notes with intervals, ECE, best first), ``ranking`` (``best``, ``runner_up``,
+        ``accuracy`` per candidate), ``predictions`` (both candidates' test predictions,
+        column ``model``) and MLflow metrics ``components.test.<model>.<figure>``.
     """
-    tfidf = fit_tfidf_baseline(train["text"], train["label"], baseline, seed)
-    candidates = {
-        "char_bilstm": predictions["predicted"].to_numpy(),
-        "tfidf_logreg": tfidf.predict(predictions["text"].tolist()),
-        "rule_reader": predictions["text"].map(read_label).to_numpy(),
+    predictions = {
+        model.kind: _predict_notes(model, test).assign(model=model.kind)
+        for model in (network, baseline)
     }
-    labels = predictions["label"].to_numpy()
-    rows = [
-        {"model": name, "n": len(labels)}
-        | figures_with_intervals(
+    labels = test["label"].to_numpy()
+    called = {kind: frame["predicted"].to_numpy() for kind, frame in predictions.items()}
+    called[RULE_READER] = test[TEXT_COLUMN].map(read_label).to_numpy()
+    rows = []
+    for name, predicted in called.items():
+        row = {"model": name, "n": len(labels)} | figures_with_intervals(
             labels,
             predicted,
             int(bootstrap["resamples"]),
             float(bootstrap["level"]),
             int(bootstrap["seed"]),
         )
-        for name, predicted in candidates.items()
-    ]
-    board = pd.DataFrame(rows).sort_values("accuracy", ascending=False).reset_index(drop=True)
+        if name in predictions:
+            probability = predictions[name]["probability"].to_numpy()
+            row |= calibration_error_with_interval(
+                probability,
+                labels,
+                ECE_BINS,
+                int(bootstrap["resamples"]),
+                float(bootstrap["level"]),
+                int(bootstrap["seed"]),
+            )
+            row["refused"] = int(predictions[name]["refused"].sum())
+        rows.append(row)
+    board = pd.DataFrame(rows).sort_values("accuracy", ascending=False, kind="stable")
+    board = board.reset_index(drop=True)
+    accuracy = {kind: float((called[kind] == labels).mean()) for kind in CANDIDATES}
+    best = max(CANDIDATES, key=lambda kind: (accuracy[kind], -CANDIDATES.index(kind)))
+    ranking = {
+        "metric": "accuracy",
+        "accuracy": accuracy,
+        "best": best,
+        "runner_up": next(kind for kind in CANDIDATES if kind != best),
+        "notes": len(labels),
+    }
     metrics = {
         metric_key(PROBLEM, "test", row.model, figure): {
             "value": float(getattr(row, figure)),
             "step": 0,
         }
         for row in board.itertuples()
-        if row.model != "char_bilstm"  # the network's figures are components.test.*
         for figure in ("accuracy", "recall_non_compliant", "precision_non_compliant")
     }
-    logger.info("Leaderboard on held-out families:\n%s", board.round(4).to_string(index=False))
-    return board, metrics
+    logger.info(
+        "Leaderboard on held-out families (%s registered last, as @challenger):\n%s",
+        best,
+        board.round(4).to_string(index=False),
+    )
+    return {
+        "leaderboard": board,
+        "ranking": ranking,
+        "predictions": pd.concat(predictions.values(), ignore_index=True),
+        "mlflow_metrics": metrics,
+    }
+
+
+def _candidate(
+    kind: str, network: ComponentComplianceModel, baseline: TfidfComplianceModel
+) -> ComplianceTextModel:
+    return {model.kind: model for model in (network, baseline)}[kind]
+
+
+def register_compliance_runner_up(
+    network: ComponentComplianceModel,
+    baseline: TfidfComplianceModel,
+    ranking: dict[str, Any],
+) -> ComplianceTextModel:
+    """The candidate that scored lower, registered first (a version of
+    ``component-compliance`` that the next registration takes ``@challenger`` from)."""
+    logger.info("Registering the runner-up %s", ranking["runner_up"])
+    return _candidate(ranking["runner_up"], network, baseline)
+
+
+def register_compliance_challenger(
+    network: ComponentComplianceModel,
+    baseline: TfidfComplianceModel,
+    ranking: dict[str, Any],
+    runner_up: RegisteredModel,
+) -> tuple[ComplianceTextModel, dict[str, Any]]:
+    """The better candidate, registered after the runner-up, so it is ``@challenger``.
+
+    Args:
+        network, baseline: the packaged candidates.
+        ranking: :func:`rank_compliance_candidates`' ranking.
+        runner_up: the runner-up as registered (loaded right after its registration).
+
+    Returns:
+        The better candidate (saved as a new version, ``@challenger``) and a record of
+        both versions: ``{"runner_up": {"kind", "version"}, "challenger": {"kind"},
+        "accuracy"}``.
+    """
+    if runner_up.python_model.kind != ranking["runner_up"]:
+        raise ValueError(
+            f"register_compliance_challenger: the runner-up loaded from the registry "
+            f"(v{runner_up.version}) is a {runner_up.python_model.kind}, the ranking says "
+            f"{ranking['runner_up']}: another registration came in between."
+        )
+    record = {
+        "runner_up": {"kind": ranking["runner_up"], "version": str(runner_up.version)},
+        "challenger": {"kind": ranking["best"]},
+        "accuracy": ranking["accuracy"],
+    }
+    logger.info(
+        "Registering %s as @challenger (runner-up %s is v%s)",
+        ranking["best"],
+        ranking["runner_up"],
+        runner_up.version,
+    )
+    return _candidate(ranking["best"], network, baseline), record
+
+
+def attribute_note_tokens(
+    network: ComponentComplianceModel,
+    baseline: TfidfComplianceModel,
+    predictions: pd.DataFrame,
+    attribution: dict[str, Any],
+) -> pd.DataFrame:
+    """Word occlusion on a sample of held-out notes of both classes, for both candidates.
+
+    The same notes (drawn with ``attribution.seed``, ``attribution.per_class`` of each
+    label, the network's mistakes first) are explained for both models.
+
+    Args:
+        network, baseline: the packaged candidates.
+        predictions: both candidates' test predictions (:func:`rank_compliance_candidates`).
+        attribution: ``per_class`` and ``seed``.
+
+    Returns:
+        One row per (model, note, word): ``model``, ``note``, ``text``, ``label``,
+        ``probability``, ``position``, ``word``, ``attribution``
+        (:func:`mlops_lab.components.attribution.occlusion_attributions`).
+    """
+    network_predictions = predictions[predictions["model"] == network.kind]
+    sample = sample_notes(
+        network_predictions, int(attribution["per_class"]), int(attribution["seed"])
+    )
+    frames = []
+    for model in (network, baseline):
+        words = occlusion_attributions(model, sample["text"].tolist())
+        frames.append(
+            words.assign(
+                model=model.kind,
+                text=sample["text"].to_numpy()[words["note"]],
+                label=sample["label"].to_numpy()[words["note"]],
+            )
+        )
+    table = pd.concat(frames, ignore_index=True)
+    columns = ["model", "note", "text", "label", "probability", "position", "word", "attribution"]
+    return table[columns]
 
 
 def score_promotion_candidates(
-    challenger: RegisteredModel, incumbent: RegisteredModel | None, test: pd.DataFrame
+    challenger: RegisteredModel,
+    incumbent: RegisteredModel | None,
+    predictions: pd.DataFrame,
+    test: pd.DataFrame,
 ) -> dict[str, Any]:
     """Accuracy of the challenger and the current champion on the same test texts.
 
-    Both are scored through their pyfunc on the raw ``text`` column, the way users call
-    them. ``champion`` is None when there is no champion yet (or it is the challenger).
-    The challenger's figures in :data:`PROMOTION_METRICS` travel with its version.
+    The challenger's figures come from its predictions through the registered pyfunc
+    (:func:`predict_test_texts`, checked to be this version's); the champion is scored
+    the same way on the same notes. ``champion`` is None when there is no champion yet
+    (or it is the challenger). The challenger's figures in :data:`PROMOTION_METRICS`
+    travel with its version.
 
     Returns:
         ``{"challenger", "champion", "data", "challenger_metrics"}`` for
         :func:`mlops_lab.promotion.decide_promotion`.
+
+    Raises:
+        ValueError: when the predictions are not the challenger version's.
     """
-    metrics = _test_metrics(predict_test_texts(challenger, test))
+    versions = set(predictions["model_version"].astype(str))
+    if versions != {str(challenger.version)}:
+        raise ValueError(
+            f"score_promotion_candidates: test predictions are of version(s) {sorted(versions)}, "
+            f"the challenger is v{challenger.version}."
+        )
+    metrics = _test_metrics(predictions)
     champion = None
     if incumbent is not None and incumbent.version != challenger.version:
         champion = _test_metrics(predict_test_texts(incumbent, test))["accuracy"]
+    kind = getattr(challenger.python_model, "kind", type(challenger.python_model).__name__)
     scores = {
         "challenger": metrics["accuracy"],
         "champion": champion,
         "data": (
             f"component_texts_test: {len(test)} notes of {test['family'].nunique()} "
-            "template families held out of training"
+            f"template families held out of training; challenger: {kind}"
         ),
         "challenger_metrics": {
             metric_key(PROBLEM, "test", name): metrics[name] for name in PROMOTION_METRICS
         },
     }
     logger.info(
-        "Test accuracy: challenger v%s %.4f, champion %s",
+        "Test accuracy: challenger v%s (%s) %.4f, champion %s",
         challenger.version,
+        kind,
         scores["challenger"],
         "none" if champion is None else f"v{incumbent.version} {champion:.4f}",
     )
     return scores
+
+
+def build_compliance_report(
+    card: dict[str, Any],
+    data_report: dict[str, Any],
+    network_calibration: dict[str, Any],
+    baseline_calibration: dict[str, Any],
+    leaderboard: pd.DataFrame,
+    slices: pd.DataFrame,
+    test_metrics: dict[str, Any],
+    attributions: pd.DataFrame,
+    misclassified: pd.DataFrame,
+    registration: dict[str, Any],
+    promotion: dict[str, Any],
+) -> tuple[str, str]:
+    """The self-contained HTML report (:func:`mlops_lab.components.report.compliance_report`),
+    twice: the versioned file and the copy logged to the MLflow run."""
+    page = compliance_report(
+        card,
+        data_report,
+        {
+            ComponentComplianceModel.kind: network_calibration,
+            TfidfComplianceModel.kind: baseline_calibration,
+        },
+        leaderboard,
+        slices,
+        test_metrics,
+        attributions,
+        misclassified,
+        registration,
+        promotion,
+    )
+    logger.info("Compliance report: %d characters", len(page))
+    return page, page

@@ -1,4 +1,5 @@
-"""``component_compliance``: train the character LSTM, calibrate, register, gate its promotion."""
+"""``component_compliance``: the character network and a TF-IDF baseline, both calibrated
+and registered, the better one gated for promotion, and the model's report."""
 
 from kedro.pipeline import Node, Pipeline
 
@@ -7,8 +8,9 @@ from mlops_lab.promotion import decide_promotion
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Vocabulary and window (train) -> LSTM -> temperature and threshold (validation) ->
-    registry @challenger -> analysis on held-out families -> gate."""
+    """Vocabulary and window (train) -> network and TF-IDF baseline -> temperature and
+    threshold each (validation) -> both scored on held-out families -> runner-up
+    registered, then the better as @challenger -> analysis, attributions -> gate -> report."""
     return Pipeline(
         [
             Node(
@@ -66,8 +68,88 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "params:component_compliance.input_example",
                     "params:component_compliance.max_chars",
                 ],
-                outputs=["component_compliance_challenger", "component_model_card"],
+                outputs=["component_network_pyfunc", "component_model_card"],
                 name="package_compliance_model",
+                tags=["training"],
+            ),
+            Node(
+                nodes.fit_tfidf_classifier,
+                inputs=[
+                    "component_texts_train",
+                    "component_vocabulary",
+                    "params:component_compliance.baseline",
+                    "params:component_compliance.seed",
+                ],
+                outputs="component_tfidf_model",
+                name="fit_tfidf_classifier",
+                tags=["training"],
+            ),
+            Node(
+                nodes.calibrate_tfidf_classifier,
+                inputs=[
+                    "component_tfidf_model",
+                    "component_texts_validation",
+                    "component_vocabulary",
+                    "params:component_compliance.calibration",
+                ],
+                outputs=[
+                    "component_tfidf_calibration",
+                    "component_tfidf_calibration_mlflow_metrics",
+                ],
+                name="calibrate_tfidf_classifier",
+                tags=["training"],
+            ),
+            Node(
+                nodes.package_tfidf_model,
+                inputs=[
+                    "component_tfidf_model",
+                    "component_tfidf_calibration",
+                    "component_vocabulary",
+                    "params:component_compliance.input_example",
+                    "params:component_compliance.max_chars",
+                ],
+                outputs="component_tfidf_pyfunc",
+                name="package_tfidf_model",
+                tags=["training"],
+            ),
+            Node(
+                nodes.rank_compliance_candidates,
+                inputs=[
+                    "component_network_pyfunc",
+                    "component_tfidf_pyfunc",
+                    "component_texts_test",
+                    "params:component_compliance.evaluation.bootstrap",
+                ],
+                outputs={
+                    "leaderboard": "component_leaderboard",
+                    "ranking": "component_candidate_ranking",
+                    "predictions": "component_candidate_predictions",
+                    "mlflow_metrics": "component_leaderboard_mlflow_metrics",
+                },
+                name="rank_compliance_candidates",
+                tags=["training"],
+            ),
+            Node(
+                nodes.register_compliance_runner_up,
+                inputs=[
+                    "component_network_pyfunc",
+                    "component_tfidf_pyfunc",
+                    "component_candidate_ranking",
+                ],
+                outputs="component_compliance_runner_up",
+                name="register_compliance_runner_up",
+                tags=["training"],
+            ),
+            Node(
+                nodes.register_compliance_challenger,
+                inputs=[
+                    "component_network_pyfunc",
+                    "component_tfidf_pyfunc",
+                    "component_candidate_ranking",
+                    "component_compliance_runner_up",
+                ],
+                outputs=["component_compliance_challenger", "component_registration"],
+                name="register_compliance_challenger",
                 tags=["training"],
             ),
             Node(
@@ -91,16 +173,15 @@ def create_pipeline(**kwargs) -> Pipeline:
                 tags=["training"],
             ),
             Node(
-                nodes.compare_with_tfidf_baseline,
+                nodes.attribute_note_tokens,
                 inputs=[
-                    "component_texts_train",
-                    "component_test_predictions",
-                    "params:component_compliance.baseline",
-                    "params:component_compliance.evaluation.bootstrap",
-                    "params:component_compliance.seed",
+                    "component_network_pyfunc",
+                    "component_tfidf_pyfunc",
+                    "component_candidate_predictions",
+                    "params:component_compliance.attribution",
                 ],
-                outputs=["component_leaderboard", "component_leaderboard_mlflow_metrics"],
-                name="compare_with_tfidf_baseline",
+                outputs="component_token_attributions",
+                name="attribute_note_tokens",
                 tags=["training"],
             ),
             Node(
@@ -108,6 +189,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                 inputs=[
                     "component_compliance_challenger",
                     "component_compliance_incumbent",
+                    "component_test_predictions",
                     "component_texts_test",
                 ],
                 outputs="component_compliance_promotion_scores",
@@ -124,6 +206,25 @@ def create_pipeline(**kwargs) -> Pipeline:
                 ],
                 outputs=["component_compliance_promotion", "component_compliance_promotion_report"],
                 name="promote_component_compliance",
+                tags=["training"],
+            ),
+            Node(
+                nodes.build_compliance_report,
+                inputs=[
+                    "component_model_card",
+                    "component_data_report",
+                    "component_calibration",
+                    "component_tfidf_calibration",
+                    "component_leaderboard",
+                    "component_slice_accuracy",
+                    "component_test_metrics",
+                    "component_token_attributions",
+                    "component_misclassified_texts",
+                    "component_registration",
+                    "component_compliance_promotion_report",
+                ],
+                outputs=["component_report", "component_report_artifact"],
+                name="build_compliance_report",
                 tags=["training"],
             ),
         ]

@@ -1,0 +1,261 @@
+"""The compliance model's HTML report: one self-contained page from the pipeline's outputs.
+
+Built with :mod:`mlops_lab.reporting.html` (inline CSS and images, escaped text). Sections:
+model card, leaderboard, slices, calibration, threshold, token attributions, errors and
+the promotion decision. Every figure in it is on the project's simulated notes, and the
+page says so.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from mlops_lab.components.calibration import reliability_figure
+from mlops_lab.reporting.html import (
+    Section,
+    highlighted_text,
+    image,
+    items,
+    paragraph,
+    render,
+    table,
+)
+
+SECTIONS = (
+    "Model card",
+    "Leaderboard",
+    "Slices",
+    "Calibration",
+    "Threshold",
+    "Token attributions",
+    "Error analysis",
+    "Promotion",
+)
+FIGURES = ("accuracy", "recall_non_compliant", "precision_non_compliant", "ece")
+
+
+def with_intervals(frame: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
+    """``keys`` and each figure as ``0.995 [0.993, 0.997]`` (columns ``<figure>_low/_high``)."""
+    shown = frame[keys].copy()
+    for name in FIGURES:
+        if name in frame:
+            shown[name] = [
+                "" if pd.isna(value) else f"{value:.3f} [{low:.3f}, {high:.3f}]"
+                for value, low, high in zip(
+                    frame[name], frame[f"{name}_low"], frame[f"{name}_high"], strict=True
+                )
+            ]
+    return shown
+
+
+def _model_card(card: Mapping[str, Any], data: Mapping[str, Any], registration) -> Section:
+    splits = pd.DataFrame(
+        [
+            {
+                "split": split,
+                "notes": data.get(f"rows_{split}"),
+                "template families": data.get(f"families_{split}"),
+                "non-compliant share": data.get(f"non_compliant_share_{split}"),
+            }
+            for split in ("train", "validation", "test")
+        ]
+    )
+    return Section(
+        "Model card",
+        [
+            paragraph(
+                "Data: simulated technicians' notes (the project's seeded generator, not the "
+                "lab's file), labelled by the lab's rule: non-compliant when made before "
+                "1995, in fair or poor condition, or of plastic or iron.",
+                callout="warn",
+            ),
+            paragraph(
+                "Split by template family: the test notes come from wording families never "
+                "seen in training or calibration, so the test figures measure new phrasing."
+            ),
+            table(splits, caption="Splits", digits=3),
+            items(
+                [
+                    "Intended use: flag notes that describe a non-compliant component for a "
+                    "person to check; not a replacement for the inspection record.",
+                    f"Input: one raw note (at most {card.get('max_chars')} characters); "
+                    f"window {card.get('sequence_length')} characters after normalisation. "
+                    "A longer note is refused, never cut.",
+                    "Output: calibrated probability of non-compliance and a label at the "
+                    "recall-floor threshold.",
+                    f"Candidates: character Conv1D + BiLSTM ({card.get('parameters')} "
+                    "parameters) and TF-IDF character n-grams + logistic regression, both "
+                    "registered as versions of component-compliance, calibrated the same way.",
+                    f"This run: {registration['challenger']['kind']} registered as "
+                    f"@challenger, runner-up {registration['runner_up']['kind']} as "
+                    f"v{registration['runner_up']['version']}.",
+                ]
+            ),
+        ],
+    )
+
+
+def _attributions(attributions: pd.DataFrame) -> Section:
+    blocks = [
+        paragraph(
+            "Word occlusion: each word is left out in turn; its weight is the probability of "
+            "non-compliance of the whole note minus that without the word. Red words pushed "
+            "the note towards non-compliant, blue towards compliant (hover for the value)."
+        )
+    ]
+    scale = float(attributions["attribution"].abs().max()) or 1.0
+    for model, frame in attributions.groupby("model", sort=False):
+        rows = []
+        for _, note in frame.groupby("note", sort=True):
+            note = note.sort_values("position")
+            first = note.iloc[0]
+            top = note.loc[note["attribution"].abs().idxmax()]
+            rows.append(
+                f"<div><small>label {int(first['label'])}, probability "
+                f"{first['probability']:.3f}, deciding word &quot;{html.escape(str(top['word']))}"
+                f"&quot;</small>"
+                + highlighted_text(note["word"].tolist(), note["attribution"].tolist(), scale)
+                + "</div>"
+            )
+        blocks.append(f"<h3>{html.escape(str(model))}</h3>" + "".join(rows))
+    return Section("Token attributions", blocks)
+
+
+def compliance_report(
+    card: Mapping[str, Any],
+    data: Mapping[str, Any],
+    calibrations: Mapping[str, Mapping[str, Any]],
+    leaderboard: pd.DataFrame,
+    slices: pd.DataFrame,
+    test_metrics: Mapping[str, Any],
+    attributions: pd.DataFrame,
+    misclassified: pd.DataFrame,
+    registration: Mapping[str, Any],
+    promotion: Mapping[str, Any],
+) -> str:
+    """The report as one HTML document.
+
+    Args:
+        card: the network's model card (window, parameters).
+        data: ``component_data``'s report (rows and families per split).
+        calibrations: per candidate kind, its calibration (temperature, threshold, ECE
+            before and after, reliability bins).
+        leaderboard, slices: tables with ``_low``/``_high`` interval columns.
+        test_metrics: the registered challenger's test figures.
+        attributions: :func:`mlops_lab.components.attribution.occlusion_attributions`
+            rows with ``model``, ``text``, ``label``.
+        misclassified: the challenger's wrong test notes with their reasons.
+        registration, promotion: which candidate was registered last; the gate's decision.
+    """
+    calibration_rows = pd.DataFrame(
+        [
+            {
+                "model": kind,
+                "temperature": result["temperature"],
+                "validation ECE before": result["ece_raw"],
+                "validation ECE after": result["ece_calibrated"],
+            }
+            for kind, result in calibrations.items()
+        ]
+    )
+    threshold_rows = pd.DataFrame(
+        [
+            {
+                "model": kind,
+                "threshold": result["threshold"],
+                "validation recall non-compliant": result["validation_recall_at_threshold"],
+                "validation accuracy": result["validation_accuracy_at_threshold"],
+            }
+            for kind, result in calibrations.items()
+        ]
+    )
+    figures = [
+        image(
+            reliability_figure(result["reliability"], f"{kind}, validation notes"),
+            f"Reliability diagram of {kind} before and after temperature scaling",
+        )
+        for kind, result in calibrations.items()
+    ]
+    errors = misclassified.groupby("hard_case").size().rename("wrong").reset_index()
+    shown_errors = misclassified[["text", "label", "probability", "true_label_reason", "slices"]]
+    sections = [
+        _model_card(card, data, registration),
+        Section(
+            "Leaderboard",
+            [
+                paragraph(
+                    "Both candidates through their pyfunc and the rule's keyword reader on the "
+                    "same held-out notes; 95 % percentile bootstrap intervals."
+                ),
+                table(
+                    with_intervals(leaderboard, ["model", "n"]),
+                    caption="Held-out template families (simulated notes)",
+                ),
+            ],
+        ),
+        Section(
+            "Slices",
+            [
+                paragraph(
+                    f"The registered @challenger ({registration['challenger']['kind']}) "
+                    "beside the rule's keyword reader, per slice, with intervals."
+                ),
+                table(with_intervals(slices, ["slice", "model", "n", "n_non_compliant"])),
+            ],
+        ),
+        Section(
+            "Calibration",
+            [
+                paragraph(
+                    "Temperature scaling fitted on the validation notes; expected calibration "
+                    f"error (test, challenger) {test_metrics.get('ece', float('nan')):.4f}."
+                ),
+                table(calibration_rows, digits=4),
+                *figures,
+            ],
+        ),
+        Section(
+            "Threshold",
+            [
+                paragraph(
+                    "The highest threshold whose validation recall on non-compliant notes "
+                    "reaches the floor: a missed non-compliant part costs more than a false "
+                    f"alarm. Test recall of the challenger: "
+                    f"{test_metrics.get('recall_non_compliant', float('nan')):.4f}."
+                ),
+                table(threshold_rows, digits=4),
+            ],
+        ),
+        _attributions(attributions),
+        Section(
+            "Error analysis",
+            [
+                paragraph(
+                    f"{len(misclassified)} wrong test notes of the challenger; the reason is "
+                    "the rule applied to the facts a keyword reader finds."
+                ),
+                table(errors, caption="Wrong notes per hard-case kind"),
+                table(shown_errors.head(25), caption="Wrong notes (first 25)"),
+            ],
+        ),
+        Section(
+            "Promotion",
+            [
+                paragraph(
+                    f"Decision: {'promoted' if promotion.get('promoted') else 'kept'} - "
+                    f"{promotion.get('reason', '')}",
+                    callout="good" if promotion.get("promoted") else "warn",
+                ),
+                paragraph(f"Scored on: {promotion.get('data', '')}"),
+            ],
+        ),
+    ]
+    return render(
+        "Component compliance model",
+        "Technicians' notes -> compliant / non-compliant; figures on simulated notes",
+        sections,
+    )
