@@ -5,8 +5,46 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import QuadMesh
 from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
+
+CONCENTRATION = LogNorm(vmin=10, vmax=1e5)
+"""Colour scale of dN/dlogDp (cm^-3) shared by every day plot."""
+
+
+def diameter_edges_nm(diameters_nm: np.ndarray) -> np.ndarray:
+    """Cell edges (nm) between the channel diameters, halfway in log-diameter."""
+    log_d = np.log10(diameters_nm)
+    edges = np.concatenate(
+        [
+            [log_d[0] - (log_d[1] - log_d[0]) / 2],
+            (log_d[1:] + log_d[:-1]) / 2,
+            [log_d[-1] + (log_d[-1] - log_d[-2]) / 2],
+        ]
+    )
+    return 10**edges
+
+
+def draw_day(
+    ax: Axes, values: np.ndarray, diameters_nm: np.ndarray, step_minutes: int, title: str
+) -> QuadMesh:
+    """One day's dN/dlogDp (``channels x steps``, not scaled) over hour and diameter."""
+    hours = np.arange(values.shape[1] + 1) * step_minutes / 60
+    mesh = ax.pcolormesh(
+        hours,
+        diameter_edges_nm(diameters_nm),
+        np.clip(values, 10, None),
+        norm=CONCENTRATION,
+        cmap="jet",
+        shading="flat",
+    )
+    ax.set_yscale("log")
+    ax.set_xlabel("hour of day")
+    ax.set_xticks(range(0, 25, 3))
+    ax.set_title(title)
+    return mesh
 
 
 def surface_plot(
@@ -27,25 +65,9 @@ def surface_plot(
     """
     figure = Figure(figsize=(6 * len(days), 4.2), layout="constrained")
     axes = np.atleast_1d(figure.subplots(1, len(days), sharey=True))
-    hours = np.arange(days[0].shape[1] + 1) * step_minutes / 60 if days else np.array([0])
-    log_d = np.log10(diameters_nm)
-    edges = np.concatenate(
-        [
-            [log_d[0] - (log_d[1] - log_d[0]) / 2],
-            (log_d[1:] + log_d[:-1]) / 2,
-            [log_d[-1] + (log_d[-1] - log_d[-2]) / 2],
-        ]
-    )
-    norm = LogNorm(vmin=10, vmax=1e5)
     mesh = None
     for ax, values, title in zip(axes, days, titles, strict=True):
-        mesh = ax.pcolormesh(
-            hours, 10**edges, np.clip(values, 10, None), norm=norm, cmap="jet", shading="flat"
-        )
-        ax.set_yscale("log")
-        ax.set_xlabel("hour of day")
-        ax.set_xticks(range(0, 25, 3))
-        ax.set_title(title)
+        mesh = draw_day(ax, values, diameters_nm, step_minutes, title)
     axes[0].set_ylabel("diameter (nm)")
     if mesh is not None:
         figure.colorbar(mesh, ax=list(axes), label="dN/dlogDp (cm$^{-3}$)")

@@ -289,6 +289,12 @@ def scale_cube(cube: np.ndarray, config: PreprocessingConfig) -> np.ndarray:
     return np.ascontiguousarray(np.transpose(scaled, (0, 2, 1)), dtype=np.float32)
 
 
+def unscale_tensors(x: np.ndarray, config: PreprocessingConfig) -> np.ndarray:
+    """dN/dlogDp (cm^-3) of scaled tensors, ``days x channels x time`` (inverse of
+    :func:`scale_cube`, for plotting what the model saw)."""
+    return 10.0 ** (np.asarray(x, dtype=np.float64) * config.log_max) - config.log_offset
+
+
 def cube_to_frame(
     cube: np.ndarray, dates: pd.DatetimeIndex, config: PreprocessingConfig
 ) -> pd.DataFrame:

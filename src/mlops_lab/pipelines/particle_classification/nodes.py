@@ -22,10 +22,12 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 from sklearn.utils.class_weight import compute_class_weight
 
-from mlops_lab.aerosol import splits
+from mlops_lab.aerosol import explanations, splits
+from mlops_lab.aerosol import report as aerosol_report
 from mlops_lab.aerosol.candidates import Days, NetworkClassifier, build_candidate
 from mlops_lab.aerosol.cnn import average_members, build_cnn
 from mlops_lab.aerosol.model import AerosolDayClassifier
+from mlops_lab.aerosol.preprocessing import PreprocessingConfig, unscale_tensors
 from mlops_lab.distribution import training_strategy
 from mlops_lab.registry import RegisteredModel
 from mlops_lab.reporting.classification import (
@@ -494,3 +496,101 @@ def score_promotion_candidates(
             for key in ("accuracy", "macro_f1")
         },
     }
+
+
+def explain_cnn_days(
+    cnn_model: keras.Model,
+    model_input: dict[str, Any],
+    split: dict[str, Any],
+    label_scheme: str,
+    predictions: pd.DataFrame,
+    settings: dict[str, Any],
+) -> dict[str, Any]:
+    """Occlusion attributions of the CNN on a few held-out days of each class.
+
+    Per true class ``days_per_class`` typical test days (correctly classified, in the
+    middle of the CNN's probabilities for the class); each patch of ``patch``
+    (``channels``, ``steps``) is covered with the mean training day, and all copies are
+    scored in one ``predict`` (see :mod:`mlops_lab.aerosol.explanations`).
+
+    Returns:
+        A plain dict: ``dates``, ``true_class``, ``explained_class`` (the CNN's class),
+        ``probability``, ``drops`` (days x patches x patches), ``channel_edges``,
+        ``step_edges``, ``days`` (dN/dlogDp of the explained days), ``diameters_nm``,
+        ``step_minutes``, ``patch``, ``baseline``, ``classes``, ``seconds``.
+    """
+    started = time.perf_counter()
+    classes = splits.class_names(model_input, label_scheme)
+    test = splits.part_indices(model_input["dates"], split, "test")
+    train = splits.part_indices(model_input["dates"], split, "train")
+    test_dates = pd.DatetimeIndex(model_input["dates"][test]).strftime("%Y-%m-%d")
+    if list(test_dates) != predictions["date"].astype(str).tolist() or len(train) == 0:
+        raise ValueError(
+            f"aerosol_test_predictions has {len(predictions)} days, aerosol_split "
+            f"{len(test)} test and {len(train)} training days; the explanations need the "
+            "test predictions of this split and its training days (the baseline)."
+        )
+    picked = explanations.pick_days(predictions, classes, int(settings["days_per_class"]))
+    x = model_input["x"][test[picked]]
+    patch = (int(settings["patch"]["channels"]), int(settings["patch"]["steps"]))
+    result = explanations.occlusion(
+        # One eager call: ``predict`` would first compile its function (a second or more).
+        lambda batch: keras.ops.convert_to_numpy(cnn_model(batch, training=False)),
+        x,
+        model_input["x"][train].mean(axis=0),
+        patch,
+    )
+    config = PreprocessingConfig.from_dict(model_input["preprocessing"])
+    seconds = time.perf_counter() - started
+    logger.info(
+        "Occlusion of %d test days (%d patches each, one predict of %d images) in %.1f s",
+        len(picked),
+        result.drops[0].size,
+        len(picked) * (result.drops[0].size + 1),
+        seconds,
+    )
+    return {
+        "dates": predictions["date"].iloc[picked].astype(str).tolist(),
+        "true_class": predictions["true_class"].iloc[picked].astype(str).tolist(),
+        "explained_class": [classes[i] for i in result.target],
+        "probability": result.probabilities[np.arange(len(picked)), result.target].tolist(),
+        "drops": result.drops,
+        "channel_edges": result.channel_edges,
+        "step_edges": result.step_edges,
+        "days": unscale_tensors(x, config),
+        "diameters_nm": np.asarray(model_input["diameters_nm"]),
+        "step_minutes": int(model_input["preprocessing"]["step_minutes"]),
+        "patch": {"channels": patch[0], "steps": patch[1]},
+        "baseline": f"the mean of the {len(train)} training days",
+        "classes": classes,
+        "note": str(model_input.get("note", "")),
+        "seconds": seconds,
+    }
+
+
+def plot_cnn_attributions(attributions: dict[str, Any], top_regions: int) -> Figure:
+    """Every explained day over its surface plot, with the drop of each covered patch."""
+    return explanations.attribution_figure(
+        attributions, range(len(attributions["dates"])), top_regions, attributions["note"]
+    )
+
+
+def build_aerosol_report(
+    leaderboard: pd.DataFrame,
+    predictions: pd.DataFrame,
+    training_inputs: dict[str, Any],
+    promotion: dict[str, Any],
+    attributions: dict[str, Any],
+    report: dict[str, Any],
+    top_regions: int,
+) -> tuple[str, str]:
+    """The self-contained HTML report, twice: the versioned file and the run's copy.
+
+    Args:
+        report: ``intended_use``, ``limitations`` (texts of the model card) and
+            ``bootstrap`` (``resamples``, ``seed``) of the intervals over test days.
+    """
+    html = aerosol_report.aerosol_report(
+        leaderboard, predictions, training_inputs, promotion, attributions, report, top_regions
+    )
+    return html, html

@@ -12,7 +12,7 @@ SEED = "params:particle_classification.seed"
 
 
 def create_pipeline(**kwargs) -> Pipeline:
-    """Split, train the CNN and the baselines, evaluate, report, register, promote."""
+    """Split, train the CNN and the baselines, evaluate, explain, register, promote, report."""
     return Pipeline(
         [
             Node(
@@ -83,6 +83,30 @@ def create_pipeline(**kwargs) -> Pipeline:
                 tags=["training"],
             ),
             Node(
+                nodes.explain_cnn_days,
+                inputs=[
+                    "aerosol_cnn",
+                    MODEL_INPUT,
+                    SPLIT,
+                    SCHEME,
+                    "aerosol_test_predictions",
+                    "params:particle_classification.explanations",
+                ],
+                outputs="aerosol_cnn_attributions",
+                name="explain_cnn_days",
+                tags=["training"],
+            ),
+            Node(
+                nodes.plot_cnn_attributions,
+                inputs=[
+                    "aerosol_cnn_attributions",
+                    "params:particle_classification.explanations.top_regions",
+                ],
+                outputs="aerosol_occlusion_plot",
+                name="plot_cnn_attributions",
+                tags=["training"],
+            ),
+            Node(
                 nodes.sample_training_data,
                 inputs=[
                     "aerosol_dmps_raw",
@@ -136,6 +160,24 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "aerosol_event_classifier_promotion_report",
                 ],
                 name="promote_aerosol_event_classifier",
+                tags=["training"],
+            ),
+            Node(
+                nodes.build_aerosol_report,
+                inputs=[
+                    "aerosol_leaderboard",
+                    "aerosol_test_predictions",
+                    "aerosol_training_inputs",
+                    "aerosol_event_classifier_promotion_report",
+                    "aerosol_cnn_attributions",
+                    "params:particle_classification.report",
+                    "params:particle_classification.explanations.top_regions",
+                ],
+                outputs=[
+                    "aerosol_event_classifier_report",
+                    "aerosol_event_classifier_report_artifact",
+                ],
+                name="build_aerosol_report",
                 tags=["training"],
             ),
         ]
