@@ -181,7 +181,7 @@ def aerosol_report(
                         predictions["true_class"],
                         predictions["cnn_class"],
                         classes,
-                        "CNN on the held-out days (simulated DMPS, real labels)",
+                        f"CNN on the held-out days ({training_inputs['note']})",
                     ),
                     "CNN confusion matrix on the test days: counts and row-normalised",
                 ),
@@ -191,6 +191,7 @@ def aerosol_report(
     ]
     return render(
         "aerosol-event-classifier: model card and explanations",
-        f"version {challenger.get('version', '?')}; simulated DMPS pixels, real SMEAR II labels",
+        f"version {challenger.get('version', '?')}; DMPS data: {training_inputs['note']}; "
+        "labels: real SMEAR II classification",
         sections,
     )
