@@ -6,7 +6,7 @@ from pathlib import Path
 from kedro.config import OmegaConfigLoader
 from kedro.utils import find_kedro_project
 
-from mlops_lab.battery.spark import SparkSessionHook
+from mlops_lab.battery.spark_session import SparkSessionHook
 from mlops_lab.hooks import (
     AzureStorageAccountHook,
     DistributedWorkerHook,

@@ -26,7 +26,7 @@ LSTM_TRAINING = {
 @pytest.fixture(scope="session")
 def spark() -> Iterator:
     """The test configuration's Spark session (started once per test process)."""
-    from mlops_lab.battery.spark import spark_session
+    from mlops_lab.battery.spark_session import spark_session
 
     config = yaml.safe_load((PROJECT_ROOT / "conf/test/spark.yml").read_text())
     session = spark_session(config)
