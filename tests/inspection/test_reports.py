@@ -20,6 +20,8 @@ import yaml
 from tests.battery.synthetic import make_series
 from tests.pipelines.particle_classification.conftest import tiny_model_input
 
+from mlops_lab.battery.splitting import split_last_days
+from mlops_lab.pipelines.battery_deep_forecasting import nodes as lstm_nodes
 from mlops_lab.pipelines.battery_forecasting import nodes as battery_nodes
 from mlops_lab.pipelines.maintenance_data import nodes as data_nodes
 from mlops_lab.pipelines.maintenance_fairness import nodes as fairness_nodes
@@ -162,6 +164,38 @@ def battery_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
+def battery_lstm_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The battery-cycles-lstm report of the test configuration's tiny LSTM."""
+    params = _parameters("battery_deep_forecasting")
+    history, holdout = split_last_days(make_series({0: 200, 1: 190}), params["horizon"])
+    model, _ = lstm_nodes.train_battery_lstm(
+        history,
+        params["horizon"],
+        params["windows"],
+        params["network"],
+        params["training"],
+        params["seed"],
+    )
+    registered = RegisteredModel("battery-cycles-lstm", "1", None, ("challenger",), model)
+    evaluated = lstm_nodes.evaluate_battery_lstm(registered, history, holdout)
+    block_days = params["explanations"]["block_days"]
+    attribution, _ = lstm_nodes.explain_battery_lstm(registered, history, block_days)
+    promotion = {"model_name": "battery-cycles-lstm", "challenger": {"version": "1"}}
+    html, _ = lstm_nodes.build_battery_lstm_report(
+        evaluated["report"],
+        evaluated["forecasts"],
+        history,
+        promotion,
+        attribution,
+        params["report"],
+        block_days,
+    )
+    path = tmp_path_factory.mktemp("reports") / "battery-cycles-lstm-report.html"
+    path.write_text(html)
+    return path
+
+
+@pytest.fixture(scope="module")
 def aerosol_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The aerosol-event-classifier report of a small CNN trained on tiny day tensors."""
     params = _parameters("particle_classification")
@@ -277,6 +311,16 @@ def test_battery_report_renders_its_card_and_shap_plots(battery_report: Path, tm
     ]
     assert len(alts) == 2 + n_local and all(a.startswith("Battery ") for a in alts[2:])
     assert page["callouts"]["explanations"] == []  # explained, no fallback notice
+
+
+def test_battery_lstm_report_renders_its_card_and_window_attribution(
+    battery_lstm_report: Path, tmp_path: Path
+):
+    page = _open(battery_lstm_report, _artifacts(tmp_path) / "battery_cycles_lstm_report.png")
+    assert page["headings"] == ["Model card", "Explanations"]
+    assert [alt for *_, alt in page["images"]] == [
+        "Where in its input window the LSTM's forecast comes from"
+    ]
 
 
 def test_aerosol_report_renders_its_card_and_one_occlusion_figure_per_class(

@@ -34,6 +34,7 @@ def holdout_intervals(
     resamples: int,
     block_days: int,
     seed: int,
+    models: Mapping[str, str] | None = None,
 ) -> pd.DataFrame:
     """Normalised RMSE, macro-averaged over batteries, with 95 % bootstrap intervals.
 
@@ -41,15 +42,18 @@ def holdout_intervals(
     same days for every battery), so day-to-day correlation of the errors is kept.
 
     Args:
-        forecasts: ``Date``, ``Battery_ID``, ``y_true``, ``y_pred``, ``y_baseline``.
+        forecasts: ``Date``, ``Battery_ID``, ``y_true`` and the forecast columns.
         history: The days the models were fitted on (each battery's target range).
         real_batteries: Batteries whose series is real; the others are simulated.
+        models: Model name -> its forecast column (default: ``selected`` ``y_pred``
+            and ``baseline`` ``y_baseline``).
 
     Returns:
-        One row per series (``all``, ``real``, ``fleet``) and model (``selected``,
-        ``baseline``): ``batteries``, ``value``, ``low``, ``high``.
+        One row per model and series (``all``, ``real``, ``fleet``): ``batteries``,
+        ``value``, ``low``, ``high``.
     """
-    missing = {DATE, BATTERY_ID, "y_true", "y_pred", "y_baseline"} - set(forecasts.columns)
+    models = dict(models or {"selected": "y_pred", "baseline": "y_baseline"})
+    missing = {DATE, BATTERY_ID, "y_true", *models.values()} - set(forecasts.columns)
     if missing:
         raise ValueError(f"battery_holdout_forecasts: missing columns {sorted(missing)}.")
     ranges = history.groupby(BATTERY_ID)[CYCLES].agg(np.ptp)
@@ -57,7 +61,7 @@ def holdout_intervals(
     groups["real"] = [b for b in ranges.index if b in set(real_batteries)]
     groups["fleet"] = [b for b in ranges.index if b not in set(real_batteries)]
     rows = []
-    for model, column in (("selected", "y_pred"), ("baseline", "y_baseline")):
+    for model, column in models.items():
         errors = _errors(forecasts, column)
         for series, batteries in groups.items():
             if not batteries:
@@ -94,6 +98,26 @@ def _interval_table(intervals: pd.DataFrame) -> pd.DataFrame:
             ],
         }
     )
+
+
+def data_line(history: pd.DataFrame, real: set[int]) -> str:
+    """What the data are: batteries, dates, which series are real and which simulated."""
+    batteries = sorted(history[BATTERY_ID].unique())
+    simulated = [b for b in batteries if b not in real]
+    dates = pd.to_datetime(history[DATE])
+    return (
+        f"Data: daily_battery_time_series, {len(batteries)} batteries, {dates.min().date()} "
+        f"to {dates.max().date()} before the hold-out. Battery "
+        f"{', '.join(map(str, sorted(real)))}: the lab's real series; batteries "
+        f"{', '.join(map(str, simulated))}: simulated (battery_simulation, seeded)."
+    )
+
+
+HOLDOUT_NOTE = (
+    "Held-out figures: each battery's last days, never seen in training or model "
+    "selection. Intervals: percentile bootstrap over the held-out days in blocks of "
+    "consecutive days (the same days for every battery)."
+)
 
 
 def explanation_blocks(shap_values: pd.DataFrame, n_local: int) -> list[str]:
@@ -147,10 +171,7 @@ def battery_report(
         n_local: Forecasts explained one by one.
     """
     real = set(card["real_batteries"])
-    batteries = sorted(history[BATTERY_ID].unique())
-    simulated = [b for b in batteries if b not in real]
     challenger = promotion.get("challenger", {})
-    dates = pd.to_datetime(history[DATE])
     per_battery = holdout.drop(columns=["selected_model", "baseline_model"], errors="ignore")
     sections = [
         Section(
@@ -163,21 +184,15 @@ def battery_report(
                         "chosen by rolling-origin validation on the history",
                         "Forecasts: Daily_Cycles_Used of each battery for the next days, with "
                         "80 % and 95 % intervals from the selected model's out-of-fold errors",
-                        f"Data: daily_battery_time_series, {len(batteries)} batteries, "
-                        f"{dates.min().date()} to {dates.max().date()} before the hold-out. "
-                        f"Battery {', '.join(map(str, sorted(real)))}: the lab's real series; "
-                        f"batteries {', '.join(map(str, simulated))}: simulated "
-                        "(battery_simulation, seeded).",
+                        data_line(history, real),
                         f"Intended use: {card['intended_use']}",
                         f"Limitations: {card['limitations']}",
                         f"Promotion: {promotion.get('reason', 'not decided')}",
                     ]
                 ),
                 paragraph(
-                    "Held-out figures: each battery's last days, never seen by the search; "
-                    "the selected configuration and the best naive baseline refitted on the "
-                    "days before them. Intervals: percentile bootstrap over the held-out "
-                    "days in blocks of consecutive days (the same days for every battery)."
+                    HOLDOUT_NOTE + " The selected configuration and the best naive baseline "
+                    "are refitted on the days before them."
                 ),
                 table(_interval_table(intervals), caption="Normalised RMSE on the held-out days"),
                 table(per_battery, caption="Per battery (held-out days)"),
@@ -187,6 +202,83 @@ def battery_report(
     ]
     return render(
         "battery-cycles: model card and explanations",
+        f"version {challenger.get('version', '?')}; battery "
+        f"{', '.join(map(str, sorted(real)))} real, the others simulated",
+        sections,
+    )
+
+
+def lstm_report(
+    holdout: pd.DataFrame,
+    intervals: pd.DataFrame,
+    history: pd.DataFrame,
+    promotion: Mapping[str, Any],
+    attribution: pd.DataFrame,
+    card: Mapping[str, Any],
+) -> str:
+    """The ``battery-cycles-lstm`` report as one HTML string.
+
+    Args:
+        holdout: Per-battery held-out metrics (``battery_report_lstm_holdout``).
+        intervals: :func:`holdout_intervals` of the LSTM's held-out forecasts.
+        history: The days the LSTM was trained on.
+        promotion: The gate's decision (``battery_cycles_lstm_promotion_report``).
+        attribution: :func:`mlops_lab.battery.lstm_explanations.occlusion_table`.
+        card: ``description``, ``intended_use``, ``limitations``, ``real_batteries``,
+            ``block_days`` (of the attribution).
+    """
+    from mlops_lab.battery import lstm_explanations  # imports Keras: only when needed
+
+    real = set(card["real_batteries"])
+    challenger = promotion.get("challenger", {})
+    whole = attribution[attribution["block"] == lstm_explanations.WHOLE_WINDOW]
+    sections = [
+        Section(
+            "Model card",
+            [
+                items(
+                    [
+                        f"Model: {promotion.get('model_name', 'battery-cycles-lstm')} version "
+                        f"{challenger.get('version', '?')}: {card['description']}",
+                        "Forecasts: Daily_Cycles_Used of each battery for the next days at "
+                        "once, from its last window of daily history",
+                        data_line(history, real),
+                        f"Intended use: {card['intended_use']}",
+                        f"Limitations: {card['limitations']}",
+                        f"Promotion: {promotion.get('reason', 'not decided')}",
+                    ]
+                ),
+                paragraph(HOLDOUT_NOTE),
+                table(_interval_table(intervals), caption="Normalised RMSE on the held-out days"),
+                table(holdout, caption="Per battery (held-out days)"),
+            ],
+        ),
+        Section(
+            "Explanations",
+            [
+                paragraph(
+                    "Occlusion over the input window: each feature is covered with its "
+                    f"training mean over blocks of {card['block_days']} days (and over the "
+                    "whole window), and the forecast is made again; the figure is the mean "
+                    "absolute change of the forecast over every battery and forecast day "
+                    f"({int(attribution['batteries'].iloc[0])} batteries' last windows)."
+                ),
+                image(
+                    lstm_explanations.occlusion_figure(attribution, card["description"]),
+                    "Where in its input window the LSTM's forecast comes from",
+                ),
+                table(
+                    whole[["feature", "mean_abs_change"]].sort_values(
+                        "mean_abs_change", ascending=False
+                    ),
+                    caption="Each feature covered over the whole window (cycles/day)",
+                    digits=4,
+                ),
+            ],
+        ),
+    ]
+    return render(
+        "battery-cycles-lstm: model card and explanations",
         f"version {challenger.get('version', '?')}; battery "
         f"{', '.join(map(str, sorted(real)))} real, the others simulated",
         sections,

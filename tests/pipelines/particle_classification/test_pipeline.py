@@ -100,7 +100,15 @@ def test_training_registers_gates_and_classify_days_uses_the_champion(kedro_proj
     history = client.get_metric_history(run.info.run_id, "aerosol.epoch.cnn.m1.val_loss")
     assert [m.step for m in history] == list(range(1, len(history) + 1)) and history
     artifacts = {a.path for a in client.list_artifacts(run.info.run_id, "plots")}
-    assert artifacts == {"plots/confusion_matrix.png", "plots/training_curves.png"}
+    assert artifacts == {
+        "plots/confusion_matrix.png",
+        "plots/training_curves.png",
+        "plots/occlusion.png",
+    }
+    reports = {a.path for a in client.list_artifacts(run.info.run_id, "reports")}
+    assert reports == {"reports/aerosol-event-classifier-report.html"}
+    html = latest_version(reporting / "report.html").read_text()
+    assert "<h2>Model card</h2>" in html and "<h2>Explanations</h2>" in html
     assert client.get_model_version(MODEL, "1").run_id == run.info.run_id
 
     _run(kedro_project, "particle_classification", WORSE)

@@ -11,7 +11,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from mlops_lab.battery import plots
+from mlops_lab.battery import lstm_explanations, plots
+from mlops_lab.battery import report as battery_report
 from mlops_lab.battery.candidates import BASELINE_KINDS, forecaster_from_spec
 from mlops_lab.battery.lstm import BatteryLstmModel, build_network, fit_network, window_dataset
 from mlops_lab.battery.lstm_inference import INPUT_COLUMNS
@@ -297,3 +298,53 @@ def combine_leaderboards(
     board.insert(0, "rank", np.arange(1, len(board) + 1))
     logger.info("Combined leaderboard:\n%s", board.to_string(index=False))
     return board, plots.leaderboard_figure(board, "heldout_nrmse", "family")
+
+
+def explain_battery_lstm(
+    challenger: RegisteredModel, history: pd.DataFrame, block_days: int
+) -> tuple[pd.DataFrame, Figure]:
+    """Occlusion attributions of the registered LSTM over the input window of each
+    battery's last history days (the windows it forecasts the held-out days from).
+
+    See :mod:`mlops_lab.battery.lstm_explanations`.
+
+    Returns:
+        The table (feature, block, mean absolute change of the forecast, and ``model``:
+        the model's description) and its figure.
+    """
+    model = challenger.python_model
+    table = lstm_explanations.occlusion_table(
+        model, history[INPUT_COLUMNS].reset_index(drop=True), block_days
+    ).assign(model=model.description)
+    return table, lstm_explanations.occlusion_figure(table, model.description)
+
+
+def build_battery_lstm_report(
+    holdout: pd.DataFrame,
+    forecasts: pd.DataFrame,
+    history: pd.DataFrame,
+    promotion: dict[str, Any],
+    attribution: pd.DataFrame,
+    report: dict[str, Any],
+    block_days: int,
+) -> tuple[str, str]:
+    """The self-contained HTML report, twice: the versioned file and the run's copy.
+
+    Args:
+        report: ``real_batteries``, ``intended_use``, ``limitations`` and ``bootstrap``
+            (``resamples``, ``block_days``, ``seed``) of the intervals.
+    """
+    settings = report["bootstrap"]
+    intervals = battery_report.holdout_intervals(
+        forecasts,
+        history,
+        report["real_batteries"],
+        int(settings["resamples"]),
+        int(settings["block_days"]),
+        int(settings["seed"]),
+        models={"lstm": "y_pred"},
+    )
+    logger.info("LSTM held-out nRMSE with 95 %% intervals:\n%s", intervals.to_string(index=False))
+    card = {**report, "description": str(attribution["model"].iloc[0]), "block_days": block_days}
+    html = battery_report.lstm_report(holdout, intervals, history, promotion, attribution, card)
+    return html, html

@@ -85,5 +85,31 @@ def create_pipeline(**kwargs) -> Pipeline:
                 name="combine_battery_leaderboards",
                 tags=["training"],
             ),
+            Node(
+                nodes.explain_battery_lstm,
+                inputs=[
+                    "battery_cycles_lstm_challenger",
+                    "battery_forecast_history",
+                    f"{p}.explanations.block_days",
+                ],
+                outputs=["battery_report_lstm_attribution", "battery_plot_lstm_attribution"],
+                name="explain_battery_lstm",
+                tags=["training"],
+            ),
+            Node(
+                nodes.build_battery_lstm_report,
+                inputs=[
+                    "battery_report_lstm_holdout",
+                    "battery_lstm_holdout_forecasts",
+                    "battery_forecast_history",
+                    "battery_cycles_lstm_promotion_report",
+                    "battery_report_lstm_attribution",
+                    f"{p}.report",
+                    f"{p}.explanations.block_days",
+                ],
+                outputs=["battery_cycles_lstm_report", "battery_cycles_lstm_report_artifact"],
+                name="build_battery_lstm_report",
+                tags=["training"],
+            ),
         ]
     )
