@@ -30,3 +30,10 @@ def test_interval_of_a_mean_covers_it_and_narrows_with_more_items() -> None:
 def test_no_items_is_refused() -> None:
     with pytest.raises(ValueError, match="0 items"):
         resampled_positions(0, 10, 0)
+
+
+def test_a_batched_figure_gives_the_same_interval_as_one_call_per_resample() -> None:
+    values = np.random.default_rng(2).exponential(1.0, 60)
+    one_by_one = bootstrap(lambda p: values[p].mean(), 60, 300, seed=4, block=5)
+    batched = bootstrap(lambda p: values[p].mean(axis=-1), 60, 300, seed=4, block=5, batched=True)
+    assert batched == one_by_one

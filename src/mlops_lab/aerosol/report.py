@@ -16,17 +16,22 @@ from mlops_lab.reporting.html import Section, image, items, paragraph, render, t
 from mlops_lab.reporting.intervals import bootstrap
 
 
-def _accuracy(truth: np.ndarray, predicted: np.ndarray) -> float:
-    return float(np.mean(truth == predicted))
+def _accuracy(truth: np.ndarray, predicted: np.ndarray) -> np.ndarray:
+    """Accuracy of each row (resample) of label matrices."""
+    return np.mean(truth == predicted, axis=-1)
 
 
-def _macro_f1(truth: np.ndarray, predicted: np.ndarray, classes: Sequence[str]) -> float:
+def _macro_f1(truth: np.ndarray, predicted: np.ndarray, classes: Sequence[str]) -> np.ndarray:
+    """Macro-F1 of each row (resample) of label matrices; a class never true nor
+    predicted in a row counts 0, as ``classification_metrics`` does."""
     scores = []
     for name in classes:
-        true_positive = np.sum((truth == name) & (predicted == name))
-        wrong = np.sum((truth == name) != (predicted == name))
-        scores.append(2 * true_positive / (2 * true_positive + wrong) if true_positive else 0.0)
-    return float(np.mean(scores))
+        true_positive = np.sum((truth == name) & (predicted == name), axis=-1)
+        wrong = np.sum((truth == name) != (predicted == name), axis=-1)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f1 = np.where(true_positive > 0, 2 * true_positive / (2 * true_positive + wrong), 0.0)
+        scores.append(f1)
+    return np.mean(scores, axis=0)
 
 
 def heldout_intervals(
@@ -59,10 +64,18 @@ def heldout_intervals(
     for name in candidates:
         predicted = predictions[f"{name}_class"].astype(str).to_numpy()
         accuracy = bootstrap(
-            lambda p, y=predicted: _accuracy(truth[p], y[p]), len(truth), resamples, seed
+            lambda p, y=predicted: _accuracy(truth[p], y[p]),
+            len(truth),
+            resamples,
+            seed,
+            batched=True,
         )
         f1 = bootstrap(
-            lambda p, y=predicted: _macro_f1(truth[p], y[p], classes), len(truth), resamples, seed
+            lambda p, y=predicted: _macro_f1(truth[p], y[p], classes),
+            len(truth),
+            resamples,
+            seed,
+            batched=True,
         )
         rows.append(
             {

@@ -51,15 +51,22 @@ def bootstrap(
     seed: int,
     block: int = 1,
     level: float = 0.95,
+    batched: bool = False,
 ) -> Estimate:
     """``figure`` on all items and its percentile interval over resampled items.
 
-    Resamples on which the figure is undefined (NaN) are left out of the interval.
+    With ``batched``, ``figure`` takes the whole ``(resamples, n_items)`` matrix of
+    positions at once and returns one value per row (one numpy pass instead of a call
+    per resample). Resamples on which the figure is undefined (NaN) are left out of the
+    interval.
     """
-    value = float(figure(np.arange(n_items)))
-    draws = np.array(
-        [figure(p) for p in resampled_positions(n_items, resamples, seed, block)], dtype=float
-    )
+    positions = resampled_positions(n_items, resamples, seed, block)
+    if batched:
+        value = float(np.ravel(figure(np.arange(n_items)[None, :]))[0])
+        draws = np.asarray(figure(positions), dtype=float)
+    else:
+        value = float(figure(np.arange(n_items)))
+        draws = np.array([figure(p) for p in positions], dtype=float)
     draws = draws[np.isfinite(draws)]
     tail = 100 * (1 - level) / 2
     low, high = np.percentile(draws, [tail, 100 - tail]) if draws.size else (np.nan, np.nan)

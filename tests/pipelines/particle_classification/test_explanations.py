@@ -3,6 +3,8 @@ whose evidence is known and on the tiny tensors."""
 
 from __future__ import annotations
 
+import re
+
 import keras
 import numpy as np
 import pandas as pd
@@ -10,6 +12,7 @@ import pytest
 
 from mlops_lab.aerosol import explanations
 from mlops_lab.aerosol.plots import diameter_edges_nm
+from mlops_lab.aerosol.report import heldout_intervals
 from mlops_lab.pipelines.particle_classification.nodes import (
     build_aerosol_report,
     describe_training_inputs,
@@ -18,6 +21,7 @@ from mlops_lab.pipelines.particle_classification.nodes import (
     plot_cnn_attributions,
     split_days,
 )
+from mlops_lab.reporting.classification import classification_metrics
 
 from .test_nodes import SPLIT
 
@@ -174,3 +178,21 @@ def test_report_holds_the_model_card_intervals_and_one_figure_per_class(model_in
     assert "version 3" in html and "screening days" in html
     accuracy = evaluation["leaderboard"]["accuracy"].iloc[0]
     assert f"{accuracy:.3f} [" in html
+
+
+def test_interval_figures_are_those_of_the_classification_metrics():
+    rng = np.random.default_rng(5)
+    classes = ["event", "undefined", "nonevent"]
+    truth = rng.choice(classes, 80)
+    predicted = np.where(rng.random(80) < 0.7, truth, rng.choice(classes[:2], 80))
+    frame = pd.DataFrame({"true_class": truth, "cnn_class": predicted})
+    (row,) = heldout_intervals(frame, ["cnn"], classes, 300, 0).to_dict("records")
+    scores = classification_metrics(truth, predicted, classes)
+    for column, name in (("accuracy", "accuracy"), ("macro-F1", "macro_f1")):
+        value, low, high = (
+            float(v) for v in re.findall(r"[\d.]+", row[f"{column} [95 % interval]"])
+        )
+        assert value == pytest.approx(scores[name], abs=5e-4)
+        assert low < value < high
+    with pytest.raises(ValueError, match=r"class column of candidates \['tree'\]"):
+        heldout_intervals(frame, ["cnn", "tree"], classes, 10, 0)
