@@ -1,5 +1,7 @@
-"""The ``battery-cycles`` model's HTML report: model card, held-out figures with bootstrap
-intervals, SHAP explanations, in one self-contained file (:mod:`mlops_lab.reporting.html`)."""
+"""The battery models' HTML reports, each one self-contained file
+(:mod:`mlops_lab.reporting.html`): ``battery-cycles`` (model card, held-out figures with
+bootstrap intervals, SHAP explanations) and ``battery-cycles-lstm`` (the same card and
+figures, occlusion over its input window)."""
 
 from __future__ import annotations
 
