@@ -51,7 +51,7 @@ def build_cnn(
             ``global_pooling`` (average instead of flatten), ``dense_dropout``,
             ``night_steps`` (add the :class:`NightContrast` channel when set),
             ``input_pool`` (average-pool the input first, e.g. ``[1, 3]`` = 30-minute steps),
-            ``learning_rate``.
+            ``learning_rate``, ``label_smoothing`` (of the cross-entropy targets).
         name: Model name.
         steps_per_execution: Training batches run per compiled call (fewer Python
             round trips per epoch; the same updates).
@@ -95,7 +95,11 @@ def build_cnn(
     model = keras.Sequential(layers, name=name)
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=architecture["learning_rate"]),
-        loss="categorical_crossentropy",
+        # Label smoothing: the labels are a person's call on a continuum (an "undefined"
+        # day lies between the other two), so the network is not pushed to certainty.
+        loss=keras.losses.CategoricalCrossentropy(
+            label_smoothing=float(architecture.get("label_smoothing", 0.0))
+        ),
         metrics=["accuracy"],
         steps_per_execution=steps_per_execution,
     )
