@@ -42,7 +42,13 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from kedro.framework.hooks import hook_impl  # noqa: E402
 from tests.conftest import copy_project  # noqa: E402  (one definition of "a clean clone")
 
-MODELS = ("aerosol_event_classifier", "battery_cycles", "component_compliance")
+MODELS = (  # every registered model's catalog prefix (``<prefix>_champion``)
+    "aerosol_event_classifier",
+    "battery_cycles",
+    "battery_cycles_lstm",
+    "component_compliance",
+    "car_maintenance",
+)
 SCALE_LANES = {
     # lane: (pipelines, parameter for the size, size -> parameter value, unit)
     "aerosol": (
