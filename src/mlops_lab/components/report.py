@@ -157,28 +157,20 @@ def compliance_report(
         misclassified: the challenger's wrong test notes with their reasons.
         registration, promotion: which candidate was registered last; the gate's decision.
     """
-    calibration_rows = pd.DataFrame(
-        [
-            {
-                "model": kind,
-                "temperature": result["temperature"],
-                "validation ECE before": result["ece_raw"],
-                "validation ECE after": result["ece_calibrated"],
-            }
-            for kind, result in calibrations.items()
-        ]
+    # Calibration and threshold columns of each candidate's calibration, as shown.
+    columns = {
+        "temperature": "temperature",
+        "ece_raw": "validation ECE before",
+        "ece_calibrated": "validation ECE after",
+        "threshold": "threshold",
+        "validation_recall_at_threshold": "validation recall non-compliant",
+        "validation_accuracy_at_threshold": "validation accuracy",
+    }
+    fitted = pd.DataFrame(
+        [{"model": kind} | {columns[k]: r[k] for k in columns} for kind, r in calibrations.items()]
     )
-    threshold_rows = pd.DataFrame(
-        [
-            {
-                "model": kind,
-                "threshold": result["threshold"],
-                "validation recall non-compliant": result["validation_recall_at_threshold"],
-                "validation accuracy": result["validation_accuracy_at_threshold"],
-            }
-            for kind, result in calibrations.items()
-        ]
-    )
+    calibration_rows = fitted[["model", *list(columns.values())[:3]]]
+    threshold_rows = fitted[["model", *list(columns.values())[3:]]]
     figures = [
         image(
             reliability_figure(result["reliability"], f"{kind}, validation notes"),
