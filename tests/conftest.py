@@ -40,6 +40,7 @@ SHIPPED_RAW_FILES = (
     "data/01_raw/aerosol/hyytiala_Event_classification_2004-2014.csv",
     "data/01_raw/battery/daily-battery-time-series.csv",
     "data/01_raw/maintenance/car-maintenance-data.csv",
+    "data/01_raw/components/independent_notes.csv",
 )
 
 
