@@ -26,12 +26,17 @@ def raw() -> pd.DataFrame:
     return pd.read_csv(RAW, nrows=1500)
 
 
+def fitted_model(raw: pd.DataFrame, framing: dict) -> CarMaintenanceModel:
+    """A logistic regression of the framing on ``raw``, packaged as the registered model."""
+    features = derive_features(parse_maintenance_visits(raw))
+    estimator = build_candidate("lr", {"kind": "logistic_regression"}, framing["features"], 0)
+    estimator.fit(features[framing["features"]], features["has_issue_in_first_10k"])
+    return CarMaintenanceModel(estimator, framing, 0.5, raw.head(3))
+
+
 @pytest.fixture(scope="module")
 def model(raw: pd.DataFrame) -> CarMaintenanceModel:
-    features = derive_features(parse_maintenance_visits(raw))
-    estimator = build_candidate("lr", {"kind": "logistic_regression"}, FRAMING["features"], 0)
-    estimator.fit(features[FRAMING["features"]], features["has_issue_in_first_10k"])
-    return CarMaintenanceModel(estimator, FRAMING, 0.5, raw.head(3))
+    return fitted_model(raw, FRAMING)
 
 
 def test_raw_records_give_the_features_of_the_data_pipeline(raw, model):
@@ -70,5 +75,47 @@ def test_an_invalid_value_is_a_client_error_naming_field_and_row(raw, model):
     assert "last spring" in str(error.value)
     early = raw.head(2).copy()
     early.loc[0, "date-of-visit"] = "1990-01-01"
-    with pytest.raises(InputValidationError, match="date-of-visit not before date-bought-car"):
+    with pytest.raises(InputValidationError) as error:
         model.predict(None, early)
+    assert str(error.value) == (
+        "car-maintenance model input: field 'date-of-visit': expected a date not before "
+        "'date-bought-car'; failed at rows [0] (date-bought-car -> date-of-visit: "
+        "['2005-08-01 -> 1990-01-01'])."
+    )
+
+
+def test_the_signature_types_the_fields_and_a_wrong_type_names_each_field(raw, model):
+    inputs = model.signature().inputs.to_dict()
+    assert [(c["name"], c["type"]) for c in inputs] == [
+        ("car-make", "string"),
+        ("engine-type", "string"),
+        ("date-bought-car", "datetime"),
+        ("date-of-visit", "datetime"),
+    ]
+    bad = raw.head(3)[model.raw_fields].astype(object)
+    bad.loc[0, "date-of-visit"] = "2013-02-30"  # no such day
+    bad.loc[2, "car-make"] = None
+    with pytest.raises(InputValidationError) as error:
+        model.predict(None, bad)
+    assert str(error.value) == (
+        "car-maintenance model input: field 'car-make': expected a string; failed at rows "
+        "[2] (values [None]); field 'date-of-visit': expected an ISO 8601 date (YYYY-MM-DD); "
+        "failed at rows [0] (values ['2013-02-30'])."
+    )
+
+
+def test_whole_numbers_may_come_as_text_but_not_as_fractions(raw):
+    model = fitted_model(raw, {**FRAMING, "features": [*FRAMING["features"], "car_age_months"]})
+    assert str(model.input_example["car-age-in-months"].dtype) == "int64"
+    records = raw.head(4)[model.raw_fields]
+    as_text = records.astype(str)
+    pd.testing.assert_frame_equal(model.predict(None, as_text), model.predict(None, records))
+    for value in ("96.5", "ninety", True):
+        bad = as_text.astype(object)
+        bad.loc[3, "car-age-in-months"] = value
+        with pytest.raises(InputValidationError) as error:
+            model.predict(None, bad)
+        assert str(error.value) == (
+            "car-maintenance model input: field 'car-age-in-months': expected a whole number; "
+            f"failed at rows [3] (values [{value!r}])."
+        )

@@ -24,26 +24,93 @@ from threadpoolctl import threadpool_limits
 
 from mlops_lab.maintenance.features import derive_feature_subset, raw_fields_for
 from mlops_lab.maintenance.schemas import RAW_MAINTENANCE_SCHEMA
-from mlops_lab.validation import InputValidationError, validate_frame
+from mlops_lab.validation import MAX_ROWS_SHOWN, InputValidationError, validate_frame
 
 MODEL_NAME = "car-maintenance"
 SOURCE = "car-maintenance model input"
 TYPED_NAMES = {"car_age_in_years": "car_age_years", "car_age_in_months": "car_age_months"}
+EXPECTED = {
+    "date": "an ISO 8601 date (YYYY-MM-DD)",
+    "integer": "a whole number",
+    "text": "a string",
+}
+INT64_BOUND = 2**63
 
 
 def input_schema(raw_fields: Sequence[str]) -> pa.DataFrameSchema:
-    """The raw file's checks for just these fields (and the date order when both dates are)."""
-    columns = {name: RAW_MAINTENANCE_SCHEMA.columns[name] for name in raw_fields}
-    checks = []
-    if {"date-bought-car", "date-of-visit"} <= set(raw_fields):
-        bought, visited = "date-bought-car", "date-of-visit"
-        checks.append(
-            pa.Check(
-                lambda df: ~(df[visited] < df[bought]),
-                error="date-of-visit not before date-bought-car",
+    """The raw file's value checks for just these fields (ranges, non-empty text)."""
+    return pa.DataFrameSchema(
+        {name: RAW_MAINTENANCE_SCHEMA.columns[name] for name in raw_fields}, strict=False
+    )
+
+
+def _field_type(name: str) -> str:
+    dtype = str(RAW_MAINTENANCE_SCHEMA.columns[name].dtype)
+    return "date" if dtype.startswith("datetime") else "integer" if "int" in dtype else "text"
+
+
+def _typed_field(values: pd.Series, kind: str) -> tuple[pd.Series, pd.Series]:
+    """``values`` as dates, 64-bit integers or text, and where they are not one."""
+    if kind == "date":
+        dates = pd.to_datetime(values, errors="coerce", format="ISO8601")
+        if getattr(dates.dt, "tz", None) is not None:
+            dates = dates.dt.tz_convert(None)
+        return dates, dates.isna()
+    if kind == "integer":
+        numbers = pd.to_numeric(values.map(_not_boolean), errors="coerce")
+        bad = numbers.isna() | (numbers % 1 != 0) | (numbers.abs() >= INT64_BOUND)
+        return numbers.where(~bad, 0).astype("int64"), bad
+    return values, ~values.map(lambda value: isinstance(value, str))
+
+
+def _not_boolean(value: Any) -> Any:
+    return None if isinstance(value, bool | np.bool_) else value
+
+
+def typed_fields(records: pd.DataFrame, raw_fields: Sequence[str]) -> pd.DataFrame:
+    """The raw fields typed as the raw file types them: dates, whole numbers, text.
+
+    Text that reads as the type is accepted (``"96"`` for a number of months, as in the
+    CSV file), so records straight from the file and JSON records give the same answer.
+
+    Raises:
+        InputValidationError: naming each field that is not of its type, with the rows
+            and values concerned.
+    """
+    typed, problems = {}, []
+    for name in raw_fields:
+        kind = _field_type(name)
+        typed[name], bad = _typed_field(records[name], kind)
+        if bad.any():
+            rows = bad[bad].index.tolist()[:MAX_ROWS_SHOWN]
+            problems.append(
+                f"field '{name}': expected {EXPECTED[kind]}; failed at rows {rows} "
+                f"(values {records[name][rows].tolist()})"
             )
+    if problems:
+        raise InputValidationError(f"{SOURCE}: " + "; ".join(problems) + ".")
+    return pd.DataFrame(typed, index=records.index)
+
+
+def check_visit_order(visits: pd.DataFrame) -> None:
+    """A visit cannot come before the purchase (when both dates are fields).
+
+    Raises:
+        InputValidationError: naming the rows and both dates.
+    """
+    bought, visited = "date-bought-car", "date-of-visit"
+    if not {bought, visited} <= set(visits):
+        return
+    early = visits[visited] < visits[bought]
+    if early.any():
+        rows = early[early].index.tolist()[:MAX_ROWS_SHOWN]
+        pairs = [
+            f"{visits.loc[row, bought].date()} -> {visits.loc[row, visited].date()}" for row in rows
+        ]
+        raise InputValidationError(
+            f"{SOURCE}: field '{visited}': expected a date not before '{bought}'; failed at "
+            f"rows {rows} ({bought} -> {visited}: {pairs})."
         )
-    return pa.DataFrameSchema(columns, checks=checks, strict=False)
 
 
 def typed_visits(validated: pd.DataFrame) -> pd.DataFrame:
@@ -99,7 +166,11 @@ class CarMaintenanceModel(mlflow.pyfunc.PythonModel):
         missing = [f for f in self.raw_fields if f not in input_example]
         if missing:
             raise ValueError(f"input_example lacks the raw field(s) {missing} the framing needs.")
-        self.input_example = input_example[self.raw_fields].astype(str).reset_index(drop=True)
+        # Typed as the raw file types its fields, so the signature (and an endpoint that
+        # checks requests against it) asks for dates, whole numbers and strings.
+        self.input_example = typed_fields(
+            input_example[self.raw_fields].reset_index(drop=True), self.raw_fields
+        )
 
     def signature(self) -> ModelSignature:
         """The framing's raw fields in; ``probability`` and ``label`` out."""
@@ -121,9 +192,9 @@ class CarMaintenanceModel(mlflow.pyfunc.PythonModel):
             )
         if records.empty:
             return pd.DataFrame(columns=self.framing["features"])
-        validated = validate_frame(
-            records[self.raw_fields].reset_index(drop=True), input_schema(self.raw_fields), SOURCE
-        )
+        typed = typed_fields(records[self.raw_fields].reset_index(drop=True), self.raw_fields)
+        validated = validate_frame(typed, input_schema(self.raw_fields), SOURCE)
+        check_visit_order(validated)
         return derive_feature_subset(
             typed_visits(validated), self.framing["features"], self.min_age_days
         )
