@@ -80,13 +80,20 @@ def test_forecast_continues_each_battery_from_its_last_day(model: BatteryLstmMod
             r"column 'Date' expected a date; failed at rows \[4\]",
         ),
         (lambda f: pd.concat([f, f.tail(1)]), r"battery 1 has day 2015-01-30 more than once"),
+        (
+            lambda f: f.assign(Date=pd.date_range(end="2262-04-08", periods=len(f))),
+            r"column 'Date' expected a date up to 2262-04-06 \(the 5 forecast day\(s\) after it "
+            r"must be dates\); failed at rows \[28, 29\]",
+        ),
     ],
-    ids=["column", "too-short", "gap", "nan", "negative", "bad-date", "duplicate"],
+    ids=["column", "too-short", "gap", "nan", "negative", "bad-date", "duplicate", "calendar"],
 )
 def test_bad_history_is_refused_with_the_reason(model: BatteryLstmModel, change, message) -> None:
     history = make_series({1: 30})
     with pytest.raises(InputValidationError, match=message):
         model.predict(None, change(history))
+    with pytest.raises(InputValidationError, match=message):  # the streaming scorer's checks
+        model.streaming_twin().last_windows(change(history))
 
 
 def test_numpy_twin_forecasts_what_keras_forecasts() -> None:

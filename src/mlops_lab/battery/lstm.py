@@ -146,7 +146,7 @@ class BatteryLstmModel(mlflow.pyfunc.PythonModel):
 
     def last_windows(self, records: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
         """See :func:`mlops_lab.battery.lstm_inference.history_windows`."""
-        return history_windows(records, self.window)
+        return history_windows(records, self.window, self.horizon)
 
     def streaming_twin(self) -> LstmForecaster:
         """The same forecaster without Keras (NumPy weights), for Spark Python workers."""

@@ -22,13 +22,21 @@ INPUT_COLUMNS = [DATE, BATTERY_ID, DURATION, CYCLES]
 """Columns the registered model reads (other columns of the daily series are ignored)."""
 
 
-def history_windows(records: pd.DataFrame, window: int) -> tuple[np.ndarray, pd.Series]:
+def history_windows(
+    records: pd.DataFrame, window: int, horizon: int = 0
+) -> tuple[np.ndarray, pd.Series]:
     """Each battery's last ``window`` days as features, and the date of its last day.
+
+    Args:
+        records: Raw history rows (:data:`INPUT_COLUMNS`, other columns ignored).
+        window: Days read per forecast.
+        horizon: Days that will be forecast after each battery's last day (their dates
+            must exist: pandas' calendar ends in April 2262).
 
     Raises:
         InputValidationError: A column is missing, a value is missing, negative or not
-            a date, a battery has fewer than ``window`` days, or its last ``window``
-            days are not consecutive.
+            a date, a date leaves no room for the forecast days, a battery has fewer than
+            ``window`` days, or its last ``window`` days are not consecutive.
     """
     source = "battery-cycles-lstm input"
     require_columns(records, INPUT_COLUMNS, source)
@@ -46,6 +54,15 @@ def history_windows(records: pd.DataFrame, window: int) -> tuple[np.ndarray, pd.
                 f"{source}: column '{column}' expected {expected}; failed at rows {rows} "
                 f"(values {frame.loc[rows, column].tolist()})."
             )
+    last_allowed = pd.Timestamp.max.normalize() - pd.Timedelta(days=horizon)
+    late = dates > last_allowed
+    if late.any():
+        rows = late[late].index.tolist()[:5]
+        raise InputValidationError(
+            f"{source}: column '{DATE}' expected a date up to {last_allowed.date()} (the "
+            f"{horizon} forecast day(s) after it must be dates); failed at rows {rows} "
+            f"(values {frame.loc[rows, DATE].tolist()})."
+        )
     frame = frame.assign(**{DATE: dates, BATTERY_ID: frame[BATTERY_ID].astype(int)})
     frame = frame.sort_values([BATTERY_ID, DATE])
     duplicated = frame.duplicated([BATTERY_ID, DATE])
@@ -126,7 +143,7 @@ class LstmForecaster:
 
     def last_windows(self, records: pd.DataFrame) -> tuple[np.ndarray, pd.Series]:
         """See :func:`history_windows`."""
-        return history_windows(records, self.window)
+        return history_windows(records, self.window, self.horizon)
 
     def forecast_windows(self, features: np.ndarray) -> np.ndarray:
         """Cycles of the next ``horizon`` days of each window (windows x days x features)."""
