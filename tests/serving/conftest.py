@@ -21,12 +21,22 @@ import mlflow
 import pytest
 import requests
 import uvicorn
-from tests.serving.models import AEROSOL, BATTERY, COMPONENTS, SLEEPY, register_all
+from tests.serving.models import (
+    AEROSOL,
+    BATTERY,
+    COMPONENTS,
+    LSTM,
+    MAINTENANCE,
+    SLEEPY,
+    register_all,
+)
 
 from mlops_lab.serving.app import ServingConfig, create_app
 from mlops_lab.serving.payload import Limits
 
 LIMITS = Limits(max_body_bytes=2_000_000, max_records=2_000, timeout_s=10.0)
+MODELS = (BATTERY, AEROSOL, COMPONENTS, MAINTENANCE, LSTM)
+"""The registered models of the lanes (every name but the sleepy test model)."""
 
 
 def free_port() -> int:
@@ -108,9 +118,7 @@ def registered(registry_uri: str) -> dict[str, Any]:
     mlflow.set_tracking_uri(registry_uri)
     mlflow.set_registry_uri(registry_uri)
     try:
-        return {
-            name: load_registered_model(name, "champion") for name in (BATTERY, AEROSOL, COMPONENTS)
-        }
+        return {name: load_registered_model(name, "champion") for name in MODELS}
     finally:
         mlflow.set_tracking_uri(None)
         mlflow.set_registry_uri(None)
@@ -121,7 +129,7 @@ def endpoints(registry_uri: str) -> Iterator[dict[str, Endpoint]]:
     """A healthy endpoint per model at ``@champion``, serving over loopback."""
     running = {
         name: start_endpoint(ServingConfig(name, "champion", registry_uri, limits=LIMITS))
-        for name in (BATTERY, AEROSOL, COMPONENTS, SLEEPY)
+        for name in (*MODELS, SLEEPY)
     }
     try:
         for endpoint in running.values():

@@ -1,9 +1,10 @@
-"""Registered models for the serving tests: the three lanes' real model classes, kept tiny.
+"""Registered models for the serving tests: every lane's real model class, kept tiny.
 
 Each is built the way its lane's own tests build it (small data, untrained or briefly
-trained networks) and registered through :class:`mlops_lab.registry.RegisteredModelDataset`
-into a throw-away SQLite registry, so the server loads exactly what the registry holds.
-``SleepyModel`` waits before answering, to test timeouts and graceful shutdown.
+trained networks, a logistic regression on part of the real maintenance file) and
+registered through :class:`mlops_lab.registry.RegisteredModelDataset` into a throw-away
+SQLite registry, so the server loads exactly what the registry holds. ``SleepyModel``
+waits before answering, to test timeouts and graceful shutdown.
 """
 
 from __future__ import annotations
@@ -14,14 +15,18 @@ from typing import Any
 import mlflow
 import numpy as np
 import pandas as pd
+import yaml
 from mlflow.models import ModelSignature, infer_signature
 from tests.battery.synthetic import make_series
+from tests.conftest import PROJECT_ROOT
 
 from mlops_lab.registry import RegisteredModelDataset
 
 BATTERY = "battery-cycles"
 AEROSOL = "aerosol-event-classifier"
 COMPONENTS = "component-compliance"
+MAINTENANCE = "car-maintenance"
+LSTM = "battery-cycles-lstm"
 SLEEPY = "sleepy-model"
 
 
@@ -72,10 +77,54 @@ def components_model():
     return untrained_package(max_chars=200)
 
 
+def maintenance_model():
+    """``CarMaintenanceModel`` of the registered framing: a logistic regression on 600 real visits.
+
+    The framing (and so the raw fields the endpoint asks for) is the one
+    ``maintenance_training`` registers, read from its parameters.
+    """
+    from mlops_lab.maintenance.candidates import build_candidate
+    from mlops_lab.maintenance.features import TARGET, derive_features
+    from mlops_lab.maintenance.model import CarMaintenanceModel
+    from mlops_lab.pipelines.maintenance_data.nodes import parse_maintenance_visits
+
+    parameters = PROJECT_ROOT / "conf/base/parameters_maintenance_training.yml"
+    training = yaml.safe_load(parameters.read_text())["maintenance_training"]
+    name = training["model_card"]["framing"]
+    framing = {"name": name, **training["framings"][name]}
+    raw = pd.read_csv(PROJECT_ROOT / "data/01_raw/maintenance/car-maintenance-data.csv", nrows=600)
+    visits = derive_features(parse_maintenance_visits(raw))
+    estimator = build_candidate("lr", {"kind": "logistic_regression"}, framing["features"], 0)
+    estimator.fit(visits[framing["features"]], visits[TARGET])
+    return CarMaintenanceModel(estimator, framing, 0.5, raw.tail(3))
+
+
+def lstm_model():
+    """``BatteryLstmModel``: one epoch of a 4-unit LSTM on 7-day windows of two batteries."""
+    from mlops_lab.pipelines.battery_deep_forecasting.nodes import train_battery_lstm
+
+    model, _ = train_battery_lstm(
+        make_series({1: 60, 2: 60}),
+        horizon=3,
+        windows={"length": 7, "stride": 2, "validation_days": 10},
+        network={"units": [4], "dense_units": 0},
+        training={
+            "learning_rate": 0.01,
+            "batch_size": 64,
+            "max_epochs": 1,
+            "early_stopping": {"patience": 1, "min_delta": 0.0},
+        },
+        seed=0,
+    )
+    return model
+
+
 BUILDERS = {
     BATTERY: battery_model,
     AEROSOL: aerosol_model,
     COMPONENTS: components_model,
+    MAINTENANCE: maintenance_model,
+    LSTM: lstm_model,
     SLEEPY: SleepyModel,
 }
 

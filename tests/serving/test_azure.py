@@ -13,16 +13,16 @@ import mlflow
 import pandas as pd
 import pytest
 import requests
+import yaml
 from tests.conftest import PROJECT_ROOT
-from tests.serving.conftest import free_port
-from tests.serving.models import AEROSOL, BATTERY, COMPONENTS
-from tests.serving.test_endpoint import battery_request
+from tests.serving.conftest import MODELS, free_port
+from tests.serving.models import AEROSOL, BATTERY, COMPONENTS, LSTM, MAINTENANCE
+from tests.serving.test_endpoint import example_request
 
 from mlops_lab.serving.environment import CONDA, LOCK, conda_file, pins
 from mlops_lab.serving.payload import Limits, frame_of, input_columns
 
 ENDPOINTS = PROJECT_ROOT / "deploy/azureml/endpoints"
-MODELS = (BATTERY, AEROSOL, COMPONENTS)
 INFERENCE_SERVER = PROJECT_ROOT / ".venv-inference/bin/azmlinfsrv"
 azure_ml = pytest.importorskip("azure.ai.ml")
 
@@ -76,9 +76,74 @@ def test_sample_requests_are_what_the_models_accept(registered):
     assert len(texts) == 2
 
 
+def typed_sample(name: str, registered) -> pd.DataFrame:
+    """A sample request as the endpoint types it (the registered signature's checks)."""
+    info = mlflow.models.get_model_info(f"models:/{name}/{registered[name].version}")
+    return frame_of(sample(name), input_columns(info.signature))
+
+
+def parameters(pipeline: str) -> dict:
+    text = (PROJECT_ROOT / f"conf/base/parameters_{pipeline}.yml").read_text()
+    return yaml.safe_load(text)[pipeline]
+
+
+def test_maintenance_sample_is_the_registered_framings_fields_of_real_visits(
+    registry_uri, registered
+):
+    from mlops_lab.maintenance.features import raw_fields_for
+
+    training = parameters("maintenance_training")
+    framing = training["framings"][training["model_card"]["framing"]]
+    mlflow.set_tracking_uri(registry_uri)
+    try:
+        frame = typed_sample(MAINTENANCE, registered)
+    finally:
+        mlflow.set_tracking_uri(None)
+    assert list(frame.columns) == list(raw_fields_for(framing["features"]))
+    shipped = pd.read_csv(PROJECT_ROOT / "data/01_raw/maintenance/car-maintenance-data.csv")
+    visits = shipped[list(frame.columns)].tail(len(frame)).reset_index(drop=True)
+    pd.testing.assert_frame_equal(
+        frame, visits.astype({c: "datetime64[ns]" for c in frame if c.startswith("date-")})
+    )
+    predicted = registered[MAINTENANCE].predict(frame)
+    assert predicted["probability"].between(0, 1).all() and len(predicted) == 2
+
+
+def test_lstm_sample_is_the_last_window_of_the_shipped_battery(registry_uri, registered):
+    window = parameters("battery_deep_forecasting")["windows"]["length"]
+    mlflow.set_tracking_uri(registry_uri)
+    try:
+        frame = typed_sample(LSTM, registered)
+    finally:
+        mlflow.set_tracking_uri(None)
+    shipped = pd.read_csv(PROJECT_ROOT / "data/01_raw/battery/daily-battery-time-series.csv")
+    days = shipped[shipped["Battery_ID"] == 0].tail(window)[list(frame.columns)]
+    pd.testing.assert_frame_equal(
+        frame, days.reset_index(drop=True).astype({"Date": "datetime64[ns]"})
+    )
+    forecast = registered[LSTM].predict(frame)  # the stand-in reads the last 7 of the days
+    assert forecast["Date"].iloc[0] == pd.Timestamp(days["Date"].iloc[-1]) + pd.Timedelta(days=1)
+
+
+def scoring_payloads(name: str, registered) -> list[dict]:
+    """A valid request, one the signature refuses and one only the model refuses."""
+    good = example_request(registered, name)
+    field, wrong, judged = {
+        BATTERY: ("Battery_ID", "x", {"Battery_ID": 7}),
+        MAINTENANCE: ("car-age-in-months", "x", {"car-age-in-months": -5}),
+    }[name]
+    return [
+        {"dataframe_records": good},
+        {"dataframe_records": [dict(good[0], **{field: wrong})]},
+        {"dataframe_records": [dict(good[0], **judged)]},
+    ]
+
+
 @pytest.mark.slow
+# Not the LSTM: TensorFlow would add its import to the server's start-up in every run.
+@pytest.mark.parametrize("name", [BATTERY, MAINTENANCE])
 def test_azure_inference_server_runs_the_scoring_script_like_the_local_endpoint(
-    registry_uri, endpoints, registered, tmp_path
+    name, registry_uri, endpoints, registered, tmp_path
 ):
     if not INFERENCE_SERVER.exists():
         message = f"{INFERENCE_SERVER.relative_to(PROJECT_ROOT)} missing: run `make inference-env`"
@@ -86,11 +151,11 @@ def test_azure_inference_server_runs_the_scoring_script_like_the_local_endpoint(
             pytest.fail(message)
         pytest.skip(message)
     # The registered version's files, laid out as Azure mounts them (AZUREML_MODEL_DIR).
-    model_dir = tmp_path / "azureml-models" / BATTERY / "1"
+    model_dir = tmp_path / "azureml-models" / name / "1"
     mlflow.set_tracking_uri(registry_uri)
     mlflow.set_registry_uri(registry_uri)
     mlflow.artifacts.download_artifacts(
-        artifact_uri=f"models:/{BATTERY}/1", dst_path=str(model_dir / "model")
+        artifact_uri=f"models:/{name}/1", dst_path=str(model_dir / "model")
     )
     port = free_port()
     environment = {key: value for key, value in os.environ.items() if not key.startswith("MLFLOW_")}
@@ -127,16 +192,13 @@ def test_azure_inference_server_runs_the_scoring_script_like_the_local_endpoint(
             time.sleep(0.3)
         assert requests.get(f"{url}/score", timeout=5).json()["version"] == "1"
 
-        good = {"dataframe_records": battery_request(registered)}
-        bad_type = {"dataframe_records": [dict(battery_request(registered)[0], Battery_ID="x")]}
-        unknown = {"dataframe_records": [dict(battery_request(registered)[0], Battery_ID=7)]}
-        for payload in (good, bad_type, unknown):
+        for payload in scoring_payloads(name, registered):
             on_azure = requests.post(f"{url}/score", json=payload, timeout=30)
-            local = endpoints[BATTERY].post(payload)
+            local = endpoints[name].post(payload)
             assert on_azure.status_code == local.status_code, on_azure.text
             azure_body, local_body = on_azure.json(), local.json()
             if "model" in local_body:
-                assert azure_body["model"]["name"] == BATTERY
+                assert azure_body["model"]["name"] == name
                 assert azure_body["model"]["version"] == local_body["model"]["version"]
                 assert azure_body["predictions"] == local_body["predictions"]
             else:

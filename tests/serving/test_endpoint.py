@@ -21,9 +21,15 @@ def records(frame: pd.DataFrame) -> list[dict]:
     return json.loads(frame.to_json(orient="records", date_format="iso"))
 
 
+def example_request(registered, name: str) -> list[dict]:
+    """A registered model's input example as JSON records (dates as YYYY-MM-DD)."""
+    example = registered[name].python_model.input_example
+    dates = example.select_dtypes("datetime").columns
+    return records(example.assign(**{c: example[c].dt.strftime("%Y-%m-%d") for c in dates}))
+
+
 def battery_request(registered) -> list[dict]:
-    example = registered[BATTERY].python_model.input_example
-    return records(example.assign(Date=example["Date"].dt.strftime("%Y-%m-%d")))
+    return example_request(registered, BATTERY)
 
 
 def test_health_reports_the_loaded_version_and_alias(endpoints):
