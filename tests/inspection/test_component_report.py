@@ -28,6 +28,9 @@ BOOTSTRAP = {"resamples": 100, "level": 0.95, "seed": 0}
 EVALUATION = {"late_fact_token": 15, "length_bands": [15, 25, 40], "bootstrap": BOOTSTRAP}
 BASELINE = {"ngram_range": [2, 4], "max_features": 20000, "C": 10.0}
 GATE = {"metric": "components.test.accuracy", "greater_is_better": True, "min_improvement": 0.0}
+INDEPENDENT_NOTES = (
+    Path(__file__).resolve().parents[2] / "data/01_raw/components/independent_notes.csv"
+)
 # A note whose words must arrive escaped, never as markup.
 MARKUP_NOTE = "<b>bold</b> steel bracket made in 2011 in good condition"
 
@@ -70,6 +73,9 @@ def component_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
     attributions = nodes.attribute_note_tokens(
         network, baseline, candidates, {"per_class": 3, "seed": 0}
     )
+    independent = nodes.score_independent_notes(
+        network, baseline, pd.read_csv(INDEPENDENT_NOTES, keep_default_na=False), BOOTSTRAP
+    )
     scores = nodes.score_promotion_candidates(registered, None, predictions, test)
     _, promotion = decide_promotion(registered, None, scores, GATE)
     page, copy = nodes.build_compliance_report(
@@ -78,6 +84,7 @@ def component_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         calibration,
         tfidf_calibration,
         ranked["leaderboard"],
+        independent["scores"],
         analysis["slices"],
         analysis["metrics"],
         attributions,
@@ -115,6 +122,7 @@ def test_component_report_renders_its_sections_images_and_highlighted_words(
         injected = driver.find_elements(By.CSS_SELECTOR, "#token-attributions b")
         texts = [n.text for n in notes]
         board = driver.find_element(By.CSS_SELECTOR, "#leaderboard table").text
+        hand_written = driver.find_element(By.CSS_SELECTOR, "#hand-written-notes").text
         height = driver.execute_script("return document.body.scrollHeight;")
         driver.set_window_size(1400, min(int(height) + 40, 16000))
         driver.save_screenshot(str(artifacts / "component_compliance_report.png"))
@@ -131,3 +139,7 @@ def test_component_report_renders_its_sections_images_and_highlighted_words(
     for model in ("char_bilstm", "tfidf_logreg", "rule_reader"):
         assert model in board
     assert "[" in board  # intervals
+    assert "No choice of the pipeline uses these figures" in hand_written
+    for model in ("char_bilstm", "tfidf_logreg", "rule_reader"):
+        assert f"{model}: accuracy" in hand_written
+    assert "accuracy gap" in hand_written and "negation" in hand_written

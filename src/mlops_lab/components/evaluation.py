@@ -186,6 +186,34 @@ def predict_notes(model: Any, notes: pd.DataFrame) -> pd.DataFrame:
     )
 
 
+def _scored_rows(
+    labels: np.ndarray,
+    predictions: Mapping[str, pd.DataFrame],
+    rule: np.ndarray,
+    bins: int,
+    resamples: int,
+    level: float,
+    seed: int,
+) -> list[dict[str, Any]]:
+    """One row per model (from :func:`predict_notes` output) and one for the rule reader."""
+    rows = []
+    for name, predicted in predictions.items():
+        rows.append(
+            {"model": name, "n": len(labels), "refused": int(predicted["refused"].sum())}
+            | figures_with_intervals(
+                labels, predicted["predicted"].to_numpy(), resamples, level, seed
+            )
+            | calibration_error_with_interval(
+                predicted["probability"].to_numpy(), labels, bins, resamples, level, seed
+            )
+        )
+    rows.append(
+        {"model": "rule_reader", "n": len(labels), "refused": 0}
+        | figures_with_intervals(labels, rule, resamples, level, seed)
+    )
+    return rows
+
+
 def score_labelled_notes(
     models: Mapping[str, Any],
     notes: pd.DataFrame,
@@ -193,33 +221,44 @@ def score_labelled_notes(
     resamples: int,
     level: float,
     seed: int,
+    by: str | None = None,
 ) -> pd.DataFrame:
     """Registered models and the rule's keyword reader on labelled raw notes.
 
     One row per model: ``n``, ``refused``, accuracy, recall and precision on
     non-compliant notes and (models only) the ECE, each with its bootstrap interval.
     The rule reader reads the normalised note (:func:`mlops_lab.components.rule.read_label`).
+    Each model predicts every note once; groups are scored from those predictions.
 
     Args:
         models: served models by name (anything with the pyfunc ``predict``).
         notes: raw ``text`` and ``label`` (0 compliant, 1 non-compliant).
         bins: bins of the ECE; resamples, level, seed: the bootstrap.
+        by: a column of ``notes`` (e.g. ``kind``): the rows of all notes (``group``
+            ``all``) are followed by the rows of each of its values (``group`` the value).
+
+    Returns:
+        The table; with ``by``, its first column ``group``.
     """
     labels = notes["label"].to_numpy()
-    rows = []
-    for name, model in models.items():
-        predictions = predict_notes(model, notes)
-        called, probability = predictions["predicted"], predictions["probability"]
-        rows.append(
-            {"model": name, "n": len(notes), "refused": int(predictions["refused"].sum())}
-            | figures_with_intervals(labels, called.to_numpy(), resamples, level, seed)
-            | calibration_error_with_interval(
-                probability.to_numpy(), labels, bins, resamples, level, seed
-            )
-        )
+    predictions = {name: predict_notes(model, notes) for name, model in models.items()}
     rule = notes["text"].map(lambda text: read_label(normalise_text(text))).to_numpy()
-    rows.append(
-        {"model": "rule_reader", "n": len(notes), "refused": 0}
-        | figures_with_intervals(labels, rule, resamples, level, seed)
-    )
-    return pd.DataFrame(rows)
+    groups = {"all": np.ones(len(notes), dtype=bool)}
+    if by is not None:
+        values = notes[by].astype(str)
+        groups |= {value: (values == value).to_numpy() for value in sorted(values.unique())}
+    rows = [
+        {"group": group} | row
+        for group, mask in groups.items()
+        for row in _scored_rows(
+            labels[mask],
+            {name: frame[mask] for name, frame in predictions.items()},
+            rule[mask],
+            bins,
+            resamples,
+            level,
+            seed,
+        )
+    ]
+    table = pd.DataFrame(rows)
+    return table if by is not None else table.drop(columns="group")

@@ -1,9 +1,10 @@
 """The compliance model's HTML report: one self-contained page from the pipeline's outputs.
 
 Built with :mod:`mlops_lab.reporting.html` (inline CSS and images, escaped text). Sections:
-model card, leaderboard, slices, calibration, threshold, token attributions, errors and
-the promotion decision. Every figure in it is on the project's simulated notes, and the
-page says so.
+model card, leaderboard, hand-written notes, slices, calibration, threshold, token
+attributions, errors and the promotion decision. Every figure in it is on the project's
+simulated notes and the page says so, except those of the hand-written notes, which are
+said to be a check that no choice used.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from mlops_lab.reporting.html import (
 SECTIONS = (
     "Model card",
     "Leaderboard",
+    "Hand-written notes",
     "Slices",
     "Calibration",
     "Threshold",
@@ -103,6 +105,66 @@ def _model_card(card: Mapping[str, Any], data: Mapping[str, Any], registration) 
     )
 
 
+# Figures compared between the simulated held-out notes and the hand-written ones, as said.
+GAP_FIGURES = {
+    "accuracy": "accuracy",
+    "recall_non_compliant": "recall on non-compliant notes",
+    "ece": "ECE",
+}
+
+
+def _independent_notes(leaderboard: pd.DataFrame, independent: pd.DataFrame) -> Section:
+    """The hand-written notes' figures, each beside its simulated held-out one and the gap."""
+    overall = independent[independent["group"] == "all"].set_index("model")
+    held_out = leaderboard.set_index("model")
+    gap_rows, sentences = [], []
+    for model in overall.index:
+        row: dict[str, Any] = {"model": model}
+        for name in GAP_FIGURES:
+            simulated, hand = held_out.loc[model, name], overall.loc[model, name]
+            row |= {
+                f"{name} simulated held-out": simulated,
+                f"{name} hand-written": hand,
+                f"{name} gap": hand - simulated,
+            }
+        gap_rows.append(row)
+        parts = [
+            f"{words} {row[f'{name} hand-written']:.3f} against "
+            f"{row[f'{name} simulated held-out']:.3f} ({row[f'{name} gap']:+.3f})"
+            for name, words in GAP_FIGURES.items()
+            if not pd.isna(row[f"{name} gap"])
+        ]
+        sentences.append(f"{model}: " + ", ".join(parts) + ".")
+    per_kind = independent[independent["group"] != "all"]
+    return Section(
+        "Hand-written notes",
+        [
+            paragraph(
+                f"{int(overall['n'].iloc[0])} technician notes written and labelled by a person, "
+                "not by the generator: other wording, abbreviations, typos and corrections. "
+                "Both candidates of this run through their pyfunc and the rule's keyword "
+                "reader; 95 % percentile bootstrap intervals. No choice of the pipeline uses "
+                "these figures (not the ranking, not the threshold, not the gate): they are a "
+                "check on data nobody tuned on, and using them for a choice would spoil it.",
+                callout="warn",
+            ),
+            paragraph(
+                "Hand-written against simulated held-out families (the gap in brackets): "
+                + " ".join(sentences)
+            ),
+            table(pd.DataFrame(gap_rows), caption="Simulated held-out against hand-written"),
+            table(
+                with_intervals(overall.reset_index(), ["model", "n", "refused"]),
+                caption="All hand-written notes",
+            ),
+            table(
+                with_intervals(per_kind, ["group", "model", "n"]).rename(columns={"group": "kind"}),
+                caption="Per kind of note",
+            ),
+        ],
+    )
+
+
 def _attributions(attributions: pd.DataFrame) -> Section:
     blocks = [
         paragraph(
@@ -136,6 +198,7 @@ def compliance_report(
     data: Mapping[str, Any],
     calibrations: Mapping[str, Mapping[str, Any]],
     leaderboard: pd.DataFrame,
+    independent: pd.DataFrame,
     slices: pd.DataFrame,
     test_metrics: Mapping[str, Any],
     attributions: pd.DataFrame,
@@ -151,6 +214,8 @@ def compliance_report(
         calibrations: per candidate kind, its calibration (temperature, threshold, ECE
             before and after, reliability bins).
         leaderboard, slices: tables with ``_low``/``_high`` interval columns.
+        independent: the hand-written notes' scores per ``group`` (``all``, each kind)
+            and model, with intervals.
         test_metrics: the registered challenger's test figures.
         attributions: :func:`mlops_lab.components.attribution.occlusion_attributions`
             rows with ``model``, ``text``, ``label``.
@@ -195,6 +260,7 @@ def compliance_report(
                 ),
             ],
         ),
+        _independent_notes(leaderboard, independent),
         Section(
             "Slices",
             [

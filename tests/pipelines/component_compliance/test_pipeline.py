@@ -11,6 +11,7 @@ import yaml
 from kedro.framework.session import KedroSession
 from kedro.io import DataCatalog, MemoryDataset
 from kedro.runner import SequentialRunner
+from kedro_datasets.pandas import CSVDataset
 from mlflow import MlflowClient
 from tests.components.small_model import MODEL, TRAINING, WINDOW, generated_texts
 from tests.kedro_helpers import KeptMemoryDataset, latest_version
@@ -39,6 +40,7 @@ PARAMS = {
     "promotion": BASE["promotion"],
 }
 DATA_REPORT = {"rows_train": 2000, "families_train": 40}
+INDEPENDENT_NOTES = ROOT / "data/01_raw/components/independent_notes.csv"
 # A deliberately worse training: one epoch at a learning rate too small to learn anything.
 WORSE_TRAINING = {**TRAINING, "learning_rate": 1e-6, "max_epochs": 1}
 
@@ -57,6 +59,7 @@ def _catalog(params: dict, splits: dict[str, pd.DataFrame]) -> DataCatalog:
         {f"params:component_compliance.{k}": MemoryDataset(v) for k, v in params.items()}
         | {f"component_texts_{name}": MemoryDataset(frame) for name, frame in splits.items()}
         | {"component_data_report": MemoryDataset(DATA_REPORT)}
+        | {"component_independent_notes": CSVDataset(filepath=str(INDEPENDENT_NOTES))}
         | {name: KeptMemoryDataset() for name in pipe.all_outputs() - set(registered)}
         | registered
     )
@@ -216,6 +219,23 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
     }
     assert board["accuracy"].is_monotonic_decreasing
     assert "components.test.tfidf_logreg.accuracy" in metrics
+    # The hand-written notes: both candidates and the rule reader, logged and written.
+    independent = pd.read_csv(latest_version(reporting / "independent_notes_scores.csv"))
+    overall = independent[independent["group"] == "all"].set_index("model")
+    assert overall["n"].tolist() == [329, 329, 329]
+    for model in ("char_bilstm", "tfidf_logreg", "rule_reader"):
+        for figure in ("accuracy", "recall_non_compliant", "precision_non_compliant"):
+            logged = metrics[f"components.independent.{model}.{figure}"]
+            assert logged == pytest.approx(overall.loc[model, figure])
+    kinds = independent[independent["group"] != "all"]
+    assert set(kinds["group"]) == {"none", "boundary", "negation", "two_years", "compound", "typo"}
+    assert kinds.groupby("group")["n"].first().sum() == 329
+    for model in ("char_bilstm", "tfidf_logreg"):
+        low, ece, high = (
+            metrics[f"components.independent.{model}.ece{end}"] for end in ("_low", "", "_high")
+        )
+        assert low <= ece <= high
+    assert "Hand-written notes" in latest_version(reporting / "report.html").read_text()
     slices = pd.read_csv(latest_version(reporting / "slice_accuracy.csv"))
     assert set(slices["model"]) == {"model", "rule_reader"}
     assert (slices["accuracy_low"] <= slices["accuracy"]).all()

@@ -9,8 +9,9 @@ from mlops_lab.promotion import decide_promotion
 
 def create_pipeline(**kwargs) -> Pipeline:
     """Vocabulary and window (train) -> network and TF-IDF baseline -> temperature and
-    threshold each (validation) -> both scored on held-out families -> runner-up
-    registered, then the better as @challenger -> analysis, attributions -> gate -> report."""
+    threshold each (validation) -> both scored on held-out families (and, as a check that
+    no choice uses, on the hand-written notes) -> runner-up registered, then the better as
+    @challenger -> analysis, attributions -> gate -> report."""
     return Pipeline(
         [
             Node(
@@ -130,6 +131,21 @@ def create_pipeline(**kwargs) -> Pipeline:
                 tags=["training"],
             ),
             Node(
+                nodes.score_independent_notes,
+                inputs=[
+                    "component_network_pyfunc",
+                    "component_tfidf_pyfunc",
+                    "component_independent_notes",
+                    "params:component_compliance.evaluation.bootstrap",
+                ],
+                outputs={
+                    "scores": "component_independent_scores",
+                    "mlflow_metrics": "component_independent_mlflow_metrics",
+                },
+                name="score_independent_notes",
+                tags=["training"],
+            ),
+            Node(
                 nodes.register_compliance_runner_up,
                 inputs=[
                     "component_network_pyfunc",
@@ -216,6 +232,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "component_calibration",
                     "component_tfidf_calibration",
                     "component_leaderboard",
+                    "component_independent_scores",
                     "component_slice_accuracy",
                     "component_test_metrics",
                     "component_token_attributions",

@@ -1,0 +1,141 @@
+"""``score_independent_notes``: both candidates and the rule reader on the hand-written notes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from kedro.framework.hooks.manager import _create_hook_manager
+from kedro.io import DataCatalog, MemoryDataset
+from kedro.runner import SequentialRunner
+from kedro_datasets.pandas import CSVDataset
+from tests.components.small_model import generated_texts, untrained_package
+
+from mlops_lab.components.evaluation import score_labelled_notes
+from mlops_lab.components.rule import read_label
+from mlops_lab.components.text import normalise_text
+from mlops_lab.hooks import InputErrorContextHook
+from mlops_lab.pipelines.component_compliance import create_pipeline
+from mlops_lab.pipelines.component_compliance.nodes import (
+    ECE_BINS,
+    calibrate_tfidf_classifier,
+    fit_tfidf_classifier,
+    package_tfidf_model,
+    score_independent_notes,
+)
+from mlops_lab.validation import InputValidationError
+
+ROOT = Path(__file__).resolve().parents[3]
+NOTES = ROOT / "data/01_raw/components/independent_notes.csv"
+ENTRY = yaml.safe_load((ROOT / "conf/base/catalog_components.yml").read_text())[
+    "component_independent_notes"
+]
+BOOTSTRAP = {"resamples": 100, "level": 0.95, "seed": 0}
+CALIBRATION = {"bins": 10, "recall_floor": 0.99, "max_threshold": 0.5}
+BASELINE = {"ngram_range": [2, 4], "max_features": 20000, "C": 10.0}
+FIGURES = ("accuracy", "recall_non_compliant", "precision_non_compliant", "ece")
+
+
+def _notes_file(path: Path) -> CSVDataset:
+    """The catalog entry's dataset (its load arguments) on ``path``."""
+    return CSVDataset(filepath=str(path), load_args=ENTRY["load_args"])
+
+
+@pytest.fixture(scope="module")
+def candidates():
+    """A TF-IDF candidate fitted and calibrated by the pipeline's nodes, and an untrained
+    network (probabilities near 0.5), both as the pyfuncs that get registered."""
+    train, validation = generated_texts(1500, seed=31), generated_texts(400, seed=33)
+    spec = {"sequence_length": 256}
+    tfidf = fit_tfidf_classifier(train, spec, BASELINE, 0)
+    calibration, _ = calibrate_tfidf_classifier(tfidf, validation, spec, CALIBRATION)
+    baseline = package_tfidf_model(tfidf, calibration, spec, ["Iron part, 1999"], 500)
+    return untrained_package(sequence_length=256), baseline
+
+
+def test_the_node_scores_as_score_labelled_notes_does_overall_and_per_kind(candidates):
+    network, baseline = candidates
+    notes = _notes_file(NOTES).load()
+    result = score_independent_notes(network, baseline, notes, BOOTSTRAP)
+    scores = result["scores"]
+    models = {"char_bilstm": network, "tfidf_logreg": baseline}
+    reference = dict(bins=ECE_BINS, resamples=100, level=0.95, seed=0)
+
+    overall = scores[scores["group"] == "all"].drop(columns="group").reset_index(drop=True)
+    pd.testing.assert_frame_equal(overall, score_labelled_notes(models, notes, **reference))
+    kinds = sorted(notes["kind"].unique())
+    assert list(dict.fromkeys(scores["group"])) == ["all", *kinds]
+    for kind in kinds:
+        rows = scores[scores["group"] == kind].drop(columns="group").reset_index(drop=True)
+        subset = notes[notes["kind"] == kind].reset_index(drop=True)
+        pd.testing.assert_frame_equal(rows, score_labelled_notes(models, subset, **reference))
+
+    # Against the models' own predict and the rule, outside the evaluation module.
+    table = overall.set_index("model")
+    labels = notes["label"].to_numpy()
+    served = baseline.predict(None, notes[["text"]])["label"].to_numpy()
+    assert table.loc["tfidf_logreg", "accuracy"] == (served == labels).mean()
+    assert table.loc["tfidf_logreg", "recall_non_compliant"] == served[labels == 1].mean()
+    rule = notes["text"].map(lambda text: read_label(normalise_text(text))).to_numpy()
+    assert table.loc["rule_reader", "accuracy"] == (rule == labels).mean()
+    assert table.loc["tfidf_logreg", "n"] == len(notes) == 329
+
+    metrics = result["mlflow_metrics"]
+    for model in ("char_bilstm", "tfidf_logreg"):
+        for figure in FIGURES:
+            for end in ("", "_low", "_high"):
+                key = f"components.independent.{model}.{figure}{end}"
+                assert metrics[key] == {"value": table.loc[model, f"{figure}{end}"], "step": 0}
+    for figure in FIGURES[:3]:
+        for end in ("", "_low", "_high"):
+            key = f"components.independent.rule_reader.{figure}{end}"
+            assert metrics[key]["value"] == table.loc["rule_reader", f"{figure}{end}"]
+    assert len(metrics) == 2 * 12 + 9  # no ECE for the rule reader: it gives no probability
+
+
+def _malformed(path: Path, problem: str) -> Path:
+    notes = pd.read_csv(NOTES, keep_default_na=False).head(20)
+    if problem == "missing label":
+        notes = notes.drop(columns="label")
+    else:
+        notes.loc[3, "label"] = 2
+    notes.to_csv(path, index=False)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("problem", "expected"),
+    [
+        ("missing label", r"column 'label': missing"),
+        (
+            "label 2",
+            r"column 'label': expected label 0 \(compliant\) or 1 \(non-compliant\); "
+            r"failed at rows \[3\]",
+        ),
+    ],
+)
+def test_malformed_notes_are_refused_naming_the_file_and_the_column(
+    candidates, tmp_path: Path, problem: str, expected: str
+):
+    network, baseline = candidates
+    path = _malformed(tmp_path / "independent_notes.csv", problem)
+    pipeline = create_pipeline().only_nodes("score_independent_notes")
+    catalog = DataCatalog(
+        {
+            "component_network_pyfunc": MemoryDataset(network, copy_mode="assign"),
+            "component_tfidf_pyfunc": MemoryDataset(baseline, copy_mode="assign"),
+            "component_independent_notes": _notes_file(path),
+            "params:component_compliance.evaluation.bootstrap": MemoryDataset(BOOTSTRAP),
+        }
+    )
+    context = InputErrorContextHook()  # as the project's settings register it
+    context.after_catalog_created(catalog)
+    hooks = _create_hook_manager()
+    hooks.register(context)
+    with pytest.raises(InputValidationError, match=expected) as error:
+        SequentialRunner().run(pipeline, catalog, hooks)
+    message = str(error.value)
+    assert "hand-written notes" in message
+    assert f"dataset 'component_independent_notes' ({path})" in message
