@@ -8,11 +8,12 @@ epochs, the figures on the held-out template families per slice with bootstrap i
 (beside the rule's keyword reader), temperature, ECE before and after and the threshold,
 the promotion decision, and the registered model's inference throughput through its pyfunc.
 
-Then both registered candidates of the run (the character network and the TF-IDF
-baseline, versions of ``component-compliance``) and the rule's keyword reader are scored
-on the hand-written notes of ``data/01_raw/components/independent_notes.csv`` (written
-and labelled by a person, not by the generator; see the README beside it): accuracy,
-recall on non-compliant notes and ECE with bootstrap intervals.
+Then the run's own scores of both registered candidates (the character network and the
+TF-IDF baseline, versions of ``component-compliance``) and the rule's keyword reader on
+the hand-written notes of ``data/01_raw/components/independent_notes.csv`` (written and
+labelled by a person, not by the generator; see the README beside it), as the pipeline's
+``score_independent_notes`` wrote them: accuracy, recall on non-compliant notes and ECE
+(15 bins) with bootstrap intervals, and the wrong notes per kind.
 
 Usage, from the project root::
 
@@ -127,38 +128,37 @@ def run(project: Path, params: dict) -> None:
         f"inference through the pyfunc ({model.reference}): {len(texts)} texts in "
         f"{seconds:.2f} s, {len(texts) / seconds:,.0f} texts/s, load {os.getloadavg()}"
     )
+    print_independent_notes(project)
+
+
+def print_independent_notes(project: Path) -> None:
+    """The run's own scores of both candidates and the rule reader on the hand-written
+    notes (``independent_notes_scores.csv``, node ``score_independent_notes``)."""
     registration = json.loads(
         _latest(project / "data/06_models/components/registration.json").read_text()
     )
-    score_independent_notes(registration)
-
-
-def score_independent_notes(registration: dict) -> None:
-    """Both candidates registered by the run and the rule reader on the hand-written notes."""
-    from mlops_lab.components.evaluation import score_labelled_notes
-    from mlops_lab.registry import load_registered_model
-
+    scores = pd.read_csv(
+        _latest(project / "data/08_reporting/components/independent_notes_scores.csv"),
+        keep_default_na=False,
+        na_values=[""],
+    )
     notes = pd.read_csv(INDEPENDENT_NOTES, keep_default_na=False)
-    challenger = load_registered_model("component-compliance", "challenger")
-    runner_up = load_registered_model("component-compliance", registration["runner_up"]["version"])
-    models = {
-        f"{model.python_model.kind} (v{model.version})": model.python_model
-        for model in (challenger, runner_up)
-    }
-    table = score_labelled_notes(models, notes, bins=10, resamples=1000, level=0.95, seed=0)
     print(
         f"hand-written notes ({len(notes)}, {int(notes['label'].sum())} non-compliant; "
-        "not simulated):"
+        f"not simulated); registered last: {registration['challenger']['kind']}, runner-up "
+        f"{registration['runner_up']['kind']} v{registration['runner_up']['version']}:"
     )
     columns = ["model", "n", "refused", "accuracy", "accuracy_low", "accuracy_high"]
     columns += ["recall_non_compliant", "recall_non_compliant_low", "recall_non_compliant_high"]
     columns += ["ece", "ece_low", "ece_high"]
     with pd.option_context("display.width", 250, "display.max_columns", 20):
-        print(table[columns].round(3).to_string(index=False))
-    for name, model in models.items():
-        predictions = model.predict(None, notes[["text"]])
-        wrong = notes[predictions["label"].to_numpy() != notes["label"].to_numpy()]
-        print(f"{name}: wrong per kind {wrong.groupby('kind').size().to_dict()}")
+        print(scores.loc[scores["group"] == "all", columns].round(3).to_string(index=False))
+    per_kind = scores[scores["group"] != "all"].assign(
+        wrong=lambda frame: (frame["n"] * (1 - frame["accuracy"])).round().astype(int)
+    )
+    print("wrong notes per kind:")
+    wrong = per_kind.pivot_table(index="group", columns="model", values="wrong", aggfunc="first")
+    print(wrong.to_string())
 
 
 def main() -> None:
