@@ -221,6 +221,32 @@ def pipelines_by_node() -> tuple[dict[str, str], list[str]]:
     return owner, list(TopologicalSorter(needs).static_order())
 
 
+def _latest_json(project: Path, relative: str) -> dict:
+    """The newest version of a (possibly versioned) JSON output of a project copy."""
+    path = project / "data" / relative
+    files = sorted(path.rglob("*.json")) if path.is_dir() else [path]
+    return json.loads(files[-1].read_text()) if files and files[-1].is_file() else {}
+
+
+def what_was_done(project: Path, lane: str) -> str:
+    """The work behind a training time that does not grow with the data, and why.
+
+    Early stopping (aerosol CNN epochs) and the search's exit criteria (battery
+    configurations evaluated) bound the training work by design, so its time can stay
+    flat while the data grows; this line says how much was done at each size.
+    """
+    if lane == "aerosol":
+        history = _latest_json(project, "06_models/aerosol/cnn_history.json")
+        epochs = [len(member["loss"]) for member in history.get("members", [])]
+        return f"CNN epochs per member {epochs} (early stopping)"
+    summary = _latest_json(project, "08_reporting/battery/search_summary.json")
+    return (
+        f"search: {summary.get('configurations_evaluated')} of "
+        f"{summary.get('configurations_planned')} configurations in "
+        f"{summary.get('wall_time_s', float('nan')):.1f} s; {summary.get('stop_reason')}"
+    )
+
+
 def growth_per_doubling(sizes: list[int], values: list[float]) -> list[str]:
     """(v2 / v1) ** (1 / log2(n2 / n1)) between consecutive sizes: 2.0 means linear."""
     return [
@@ -309,6 +335,7 @@ def main() -> None:
                         f"{sum(measured.nodes.values()):8.1f} s in nodes "
                         f"{measured.peak_mb:8.0f} MB   ({load()})"
                     )
+                print(f"   {'':16s} {what_was_done(project, lane)}")
             for name in pipelines:
                 # Growth of the pipeline's own work: node time, without the fixed start-up
                 # (imports, session) that would make every small size look sub-linear.
