@@ -229,8 +229,11 @@ def inject_duplicates_and_gaps(
     """
     day = raw[DATE].dt.normalize()
     drop = np.zeros(len(raw), dtype=bool)
-    for _, index in raw.groupby(BATTERY_ID).groups.items():
-        days = day.loc[index].drop_duplicates().sort_values().to_numpy()
+    # Row positions per battery: marking only a battery's own rows keeps this linear in
+    # the fleet size (a mask over all rows per battery made it quadratic).
+    for _, positions in sorted(raw.groupby(BATTERY_ID).indices.items()):
+        battery_days = day.iloc[positions]
+        days = battery_days.drop_duplicates().sort_values().to_numpy()
         n_gaps = round(gap_fraction * len(days) / ((1 + max_gap_days) / 2))
         if len(days) < 3 or n_gaps == 0:
             continue
@@ -241,7 +244,7 @@ def inject_duplicates_and_gaps(
             for s, n in zip(starts, lengths, strict=True)
             for i in range(s, min(s + n, len(days) - 1))
         }
-        drop |= raw.index.isin(index) & day.isin(removed).to_numpy()
+        drop[positions] = battery_days.isin(removed).to_numpy()
     kept = raw.loc[~drop]
     repeat = np.where(rng.random(len(kept)) < duplicate_fraction, 2, 1)
     return kept.loc[kept.index.repeat(repeat)].reset_index(drop=True)
