@@ -18,6 +18,7 @@ Each figure is printed with the machine's load average, since a busy machine inf
     .venv/bin/python benchmarks/run_all.py                 # everything
     .venv/bin/python benchmarks/run_all.py --quick         # scale curve on the two smallest sizes
     .venv/bin/python benchmarks/run_all.py --skip-scale
+    .venv/bin/python benchmarks/run_all.py --skip-per-pipeline --lanes battery
 """
 
 from __future__ import annotations
@@ -262,6 +263,7 @@ def main() -> None:
     parser.add_argument("--skip-per-pipeline", action="store_true")
     parser.add_argument("--aerosol-years", type=int, nargs="+", default=[2, 5, 11])
     parser.add_argument("--fleet-sizes", type=int, nargs="+", default=[20, 200, 2000])
+    parser.add_argument("--lanes", nargs="+", choices=sorted(SCALE_LANES), default=None)
     parser.add_argument("--repeats", type=int, default=20)
     parser.add_argument("--keep", type=Path, help="keep the project copies here")
     parser.add_argument(
@@ -323,6 +325,8 @@ def main() -> None:
             "battery": args.fleet_sizes[:2] if args.quick else args.fleet_sizes,
         }
         for lane, (pipelines, parameter, value_of, unit) in SCALE_LANES.items():
+            if args.lanes and lane not in args.lanes:
+                continue
             print(f"\n-- scale: {lane} ({parameter})")
             rows: dict[str, list[Measured]] = defaultdict(list)
             for size in sizes[lane]:
