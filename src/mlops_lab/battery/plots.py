@@ -13,18 +13,35 @@ from matplotlib.ticker import MaxNLocator
 
 from mlops_lab.battery.schema import BATTERY_ID, CYCLES, DATE
 
+# A figure of thousands of panels takes minutes to draw and save and shows nothing a
+# reader can take in (2,000 batteries: 80 s for one figure); the tables keep every battery.
+MAX_PANELS = 24
+
 
 def battery_panels(
-    batteries: Iterable[int], columns: int, height: float = 2.4
+    batteries: Iterable[int], columns: int, height: float = 2.4, limit: int = MAX_PANELS
 ) -> tuple[Figure, Iterator[tuple[int, Axes]]]:
     """A grid of small multiples, one titled panel per battery; unused panels hidden.
+
+    At most ``limit`` panels: the batteries with the lowest ids (the real battery 0
+    first); when there are more, the figure says how many of how many it shows.
 
     Returns:
         The figure and the (battery, axes) pairs to draw on.
     """
-    batteries = sorted(batteries)
+    every = sorted(batteries)
+    batteries = every[:limit]
     rows = max(1, -(-len(batteries) // columns))
     figure, axes = plt.subplots(rows, columns, figsize=(4 * columns, height * rows), squeeze=False)
+    if len(every) > len(batteries):
+        figure.text(
+            0.5,
+            1 - 0.55 / (height * rows),
+            f"the first {len(batteries)} of {len(every)} batteries by id",
+            ha="center",
+            va="top",
+            fontsize=9,
+        )
     for ax in axes.flat[len(batteries) :]:
         ax.set_visible(False)
     for ax, battery_id in zip(axes.flat, batteries, strict=False):
