@@ -64,7 +64,7 @@ run: $(STAMP)
 	$(BIN)/kedro run
 
 test: install
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # The suite on the other supported interpreters (CI keeps one): a venv per version,
 # installed from the same lock. Interpreters are looked up on PATH, then in pyenv.
@@ -86,7 +86,7 @@ test-pythons:
 # ML and emulated step by step with the MLflow runs the service creates, and the Spark
 # streaming query killed and restarted (exactly once). CI runs them after `make test`.
 test-integration: install
-	$(BIN)/python -m pytest -m integration
+	$(BIN)/python -m pytest -m integration -n 2 --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests benchmarks
