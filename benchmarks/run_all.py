@@ -4,7 +4,8 @@ Prints, on a throw-away copy of the project (the working copy's ``data/`` and
 ``mlruns.db`` are never touched):
 
 1. the default ``kedro run``: wall time and peak memory in total, and the time of every
-   pipeline and of the slowest nodes within that one run;
+   pipeline, of each registered model's training and of the slowest nodes within that
+   one run;
 2. every pipeline of the default run on its own (``kedro run -p NAME``, each a fresh
    process after the previous ones): wall time and peak memory;
 3. inference throughput of every registered model (``@champion``) on its input example;
@@ -51,6 +52,20 @@ MODELS = (  # every registered model's catalog prefix (``<prefix>_champion``)
     "component_compliance",
     "car_maintenance",
 )
+# The nodes that fit each registered model (and the candidates it was chosen from).
+TRAINING_NODES = {
+    "aerosol-event-classifier": ("train_cnn", "train_baselines"),
+    "battery-cycles": ("search_forecasters", "add_ensemble", "train_final_model"),
+    "battery-cycles-lstm": ("train_battery_lstm",),
+    "component-compliance": (
+        "fit_text_vectoriser",
+        "train_compliance_classifier",
+        "calibrate_compliance_model",
+        "fit_tfidf_classifier",
+        "calibrate_tfidf_classifier",
+    ),
+    "car-maintenance": ("fit_maintenance_candidates", "choose_maintenance_thresholds"),
+}
 SCALE_LANES = {
     # lane: (pipelines, parameter for the size, size -> parameter value, unit)
     "aerosol": (
@@ -291,6 +306,11 @@ def main() -> None:
         print(f"   {'pipeline':28s} {'time (s)':>14s}  (its nodes, loading and saving included)")
         for name in order:
             print(f"   {name:28s} {per_pipeline[name]:14.1f}")
+        print("   training time of each registered model (its fitting nodes):")
+        for model, nodes in TRAINING_NODES.items():
+            parts = ", ".join(f"{n} {total.nodes.get(n, float('nan')):.1f} s" for n in nodes)
+            seconds = sum(total.nodes.get(n, 0.0) for n in nodes)
+            print(f"   {model:28s} {seconds:6.1f} s  ({parts})")
         print("   slowest nodes:")
         for node, seconds in sorted(total.nodes.items(), key=lambda kv: -kv[1])[:8]:
             print(f"   {node:44s} {seconds:7.1f} s  ({owner.get(node, '?')})")
