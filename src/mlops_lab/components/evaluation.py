@@ -19,6 +19,7 @@ import pandas as pd
 from mlops_lab.components.calibration import expected_calibration_error
 from mlops_lab.components.rule import read_label
 from mlops_lab.components.text import normalise_text
+from mlops_lab.reporting.intervals import bootstrap, resampled_positions
 
 FIGURES = ("accuracy", "recall_non_compliant", "precision_non_compliant")
 
@@ -71,8 +72,7 @@ def figures_with_intervals(
     ``_high`` bounds of the percentile bootstrap interval at ``level``."""
     labels, predicted = np.asarray(labels), np.asarray(predicted)
     point = _figures(labels, predicted)
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(labels), size=(resamples, len(labels)))
+    draws = resampled_positions(len(labels), resamples, seed)
     samples = _figures(labels[draws], predicted[draws])
     tail = 100 * (1 - level) / 2
     result: dict[str, float] = {}
@@ -139,15 +139,18 @@ def calibration_error_with_interval(
     ``level`` (notes resampled with replacement), ``bins`` equal-width bins."""
     probabilities = np.asarray(probabilities, dtype="float64")
     labels = np.asarray(labels, dtype="float64")
-    rng = np.random.default_rng(seed)
-    draws = rng.integers(0, len(labels), size=(resamples, len(labels)))
-    samples = _calibration_errors(probabilities[draws], labels[draws], bins)
-    tail = 100 * (1 - level) / 2
-    low, high = np.percentile(samples, [tail, 100 - tail])
+    interval = bootstrap(
+        lambda rows: _calibration_errors(probabilities[rows], labels[rows], bins),
+        len(labels),
+        resamples,
+        seed,
+        level=level,
+        batched=True,
+    )
     return {
         "ece": expected_calibration_error(probabilities, labels, bins),
-        "ece_low": float(low),
-        "ece_high": float(high),
+        "ece_low": interval.low,
+        "ece_high": interval.high,
     }
 
 
