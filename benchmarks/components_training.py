@@ -10,10 +10,12 @@ the promotion decision, and the registered model's inference throughput through 
 
 Then the run's own scores of both registered candidates (the character network and the
 TF-IDF baseline, versions of ``component-compliance``) and the rule's keyword reader on
-the hand-written notes of ``data/01_raw/components/independent_notes.csv`` (written and
-labelled by a person, not by the generator; see the README beside it), as the pipeline's
-``score_independent_notes`` wrote them: accuracy, recall on non-compliant notes and ECE
-(15 bins) with bootstrap intervals, and the wrong notes per kind.
+both sets of hand-written notes (written by people, not by the generator; see the README
+beside them), as the pipeline's ``score_independent_notes`` wrote them: the development
+set ``data/01_raw/components/independent_notes.csv`` (read while the simulator was
+widened, so optimistic) and the sealed set ``sealed_notes.csv`` (written after,
+independently, never used for a choice): accuracy, recall on non-compliant notes and ECE
+(15 bins) with bootstrap intervals, and the wrong notes per kind, set by set.
 
 Usage, from the project root::
 
@@ -41,7 +43,11 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from tests.conftest import copy_project  # noqa: E402  (one definition of "a clean clone")
 
 PIPELINES = ("component_simulation", "component_data", "component_compliance")
-INDEPENDENT_NOTES = PROJECT_ROOT / "data/01_raw/components/independent_notes.csv"
+# The two sets of hand-written notes (column ``notes`` of the scores) and their files.
+NOTE_SETS = {
+    "development": PROJECT_ROOT / "data/01_raw/components/independent_notes.csv",
+    "sealed": PROJECT_ROOT / "data/01_raw/components/sealed_notes.csv",
+}
 
 
 def _params(text: str) -> dict:
@@ -132,8 +138,8 @@ def run(project: Path, params: dict) -> None:
 
 
 def print_independent_notes(project: Path) -> None:
-    """The run's own scores of both candidates and the rule reader on the hand-written
-    notes (``independent_notes_scores.csv``, node ``score_independent_notes``)."""
+    """The run's own scores of both candidates and the rule reader on both sets of
+    hand-written notes (``independent_notes_scores.csv``, node ``score_independent_notes``)."""
     registration = json.loads(
         _latest(project / "data/06_models/components/registration.json").read_text()
     )
@@ -142,23 +148,30 @@ def print_independent_notes(project: Path) -> None:
         keep_default_na=False,
         na_values=[""],
     )
-    notes = pd.read_csv(INDEPENDENT_NOTES, keep_default_na=False)
     print(
-        f"hand-written notes ({len(notes)}, {int(notes['label'].sum())} non-compliant; "
-        f"not simulated); registered last: {registration['challenger']['kind']}, runner-up "
-        f"{registration['runner_up']['kind']} v{registration['runner_up']['version']}:"
+        f"hand-written notes (not simulated); registered last: "
+        f"{registration['challenger']['kind']}, runner-up "
+        f"{registration['runner_up']['kind']} v{registration['runner_up']['version']}"
     )
     columns = ["model", "n", "refused", "accuracy", "accuracy_low", "accuracy_high"]
     columns += ["recall_non_compliant", "recall_non_compliant_low", "recall_non_compliant_high"]
     columns += ["ece", "ece_low", "ece_high"]
-    with pd.option_context("display.width", 250, "display.max_columns", 20):
-        print(scores.loc[scores["group"] == "all", columns].round(3).to_string(index=False))
-    per_kind = scores[scores["group"] != "all"].assign(
-        wrong=lambda frame: (frame["n"] * (1 - frame["accuracy"])).round().astype(int)
-    )
-    print("wrong notes per kind:")
-    wrong = per_kind.pivot_table(index="group", columns="model", values="wrong", aggfunc="first")
-    print(wrong.to_string())
+    for name, path in NOTE_SETS.items():
+        notes = pd.read_csv(path, keep_default_na=False)
+        own = scores[scores["notes"] == name]
+        print(
+            f"{name} notes ({path.name}: {len(notes)}, {int(notes['label'].sum())} non-compliant):"
+        )
+        with pd.option_context("display.width", 250, "display.max_columns", 20):
+            print(own.loc[own["group"] == "all", columns].round(3).to_string(index=False))
+        per_kind = own[own["group"] != "all"].assign(
+            wrong=lambda frame: (frame["n"] * (1 - frame["accuracy"])).round().astype(int)
+        )
+        print(f"wrong {name} notes per kind:")
+        wrong = per_kind.pivot_table(
+            index="group", columns="model", values="wrong", aggfunc="first"
+        )
+        print(wrong.to_string())
 
 
 def main() -> None:

@@ -19,11 +19,26 @@ class InputValidationError(ValueError):
 
 
 def _describe_failures(failure_cases: pd.DataFrame) -> list[str]:
-    """Turn pandera's failure-case table into one line per (column, check)."""
+    """Turn pandera's failure-case table into one line per table-level check and per
+    (column, check)."""
     lines = []
     frame = failure_cases.copy()
-    frame["column"] = frame["column"].fillna("<table>").astype(str)
+    # A table-level check (the schema's own ``checks``) fails a row, not a column: pandera
+    # reports the row once per column, so it is described once, by its rows.
     frame["check"] = frame["check"].astype(str)
+    table_level = (frame["schema_context"] == "DataFrameSchema") & frame["check_number"].notna()
+    for check, group in frame[table_level].groupby("check", sort=False):
+        rows = list(dict.fromkeys(group["index"].dropna().tolist()))
+        if not rows:  # the check itself could not run (pandera gives its error)
+            errors = group["failure_case"].astype(str).unique().tolist()[:MAX_ROWS_SHOWN]
+            lines.append(f"table: expected {check}; failed at the table ({errors})")
+            continue
+        lines.append(
+            f"table: expected {check}; failed at rows {rows[:MAX_ROWS_SHOWN]} "
+            f"({len(rows)} row(s) in all)"
+        )
+    frame = frame[~table_level].copy()
+    frame["column"] = frame["column"].fillna("<table>").astype(str)
     for (column, check), group in frame.groupby(["column", "check"], sort=False):
         if check == "column_in_dataframe":
             for missing in group["failure_case"]:

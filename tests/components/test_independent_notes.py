@@ -1,4 +1,4 @@
-"""The hand-written notes ship with the project, and the models are scored on them."""
+"""Both sets of hand-written notes ship with the project, and the models are scored on them."""
 
 from __future__ import annotations
 
@@ -11,11 +11,24 @@ from tests.components.small_model import generated_texts
 
 from mlops_lab.components.baseline import TfidfComplianceModel, fit_tfidf_baseline
 from mlops_lab.components.evaluation import score_labelled_notes
-from mlops_lab.components.rule import read_label
+from mlops_lab.components.rule import CONDITIONS, MATERIALS, compliance_label, read_label
+from mlops_lab.components.schemas import SEALED_NOTES_SCHEMA
 from mlops_lab.components.text import normalise_text
+from mlops_lab.validation import InputValidationError, validate_frame
 
-NOTES = Path(__file__).resolve().parents[2] / "data/01_raw/components/independent_notes.csv"
+RAW = Path(__file__).resolve().parents[2] / "data/01_raw/components"
+NOTES = RAW / "independent_notes.csv"
+SEALED = RAW / "sealed_notes.csv"
 KINDS = {"none", "boundary", "negation", "two_years", "compound", "typo"}
+SEALED_KINDS = {
+    "none": 241,
+    "boundary": 33,
+    "two_years": 29,
+    "negation": 27,
+    "compound": 25,
+    "shorthand": 23,
+    "typo": 22,
+}
 
 
 def test_the_hand_written_notes_are_labelled_and_varied():
@@ -26,6 +39,48 @@ def test_the_hand_written_notes_are_labelled_and_varied():
     assert 0.4 < notes["label"].mean() < 0.6
     words = notes["text"].map(normalise_text).str.split().str.len()
     assert words.max() <= 40 and words.min() >= 3
+
+
+def test_the_sealed_notes_ship_with_facts_and_labels_that_follow_the_rule():
+    notes = pd.read_csv(SEALED, keep_default_na=False)
+    assert list(notes.columns) == ["text", "year", "condition", "material", "label", "kind"]
+    assert len(notes) >= 380 and not notes["text"].duplicated().any()
+    assert notes["kind"].value_counts().to_dict() == SEALED_KINDS
+    assert notes["label"].value_counts().to_dict() == {0: 205, 1: 195}
+    assert set(notes["condition"]) == set(CONDITIONS)
+    assert set(notes["material"]) == set(MATERIALS)
+    assert notes["year"].between(1900, 2100).all()
+    rule = [
+        compliance_label(year, condition, material)
+        for year, condition, material in notes[["year", "condition", "material"]].itertuples(
+            index=False
+        )
+    ]
+    assert notes["label"].tolist() == rule
+    # No note of the sealed set is one of the development set's.
+    development = pd.read_csv(NOTES, keep_default_na=False)
+    assert not set(notes["text"].map(normalise_text)) & set(development["text"].map(normalise_text))
+    checked = validate_frame(notes, SEALED_NOTES_SCHEMA, "sealed notes")
+    assert checked["year"].dtype.kind == "i" and len(checked) == len(notes)
+
+
+def test_a_sealed_label_that_is_not_the_rules_is_refused_naming_its_rows():
+    notes = pd.read_csv(SEALED, keep_default_na=False).head(30)
+    notes.loc[[4, 17], "label"] = 1 - notes.loc[[4, 17], "label"]
+    notes.loc[9, "material"] = "aluminium"  # its own column names it; the rule cannot apply
+    notes.loc[12, "year"] = 1850
+    with pytest.raises(InputValidationError) as error:
+        validate_frame(notes, SEALED_NOTES_SCHEMA, "sealed notes")
+    lines = str(error.value).splitlines()
+    assert lines[0] == "sealed notes failed validation:"
+    # The table-level check is one line, with its rows (not one line per column).
+    table = [line for line in lines if "the lab's rule" in line]
+    assert table == [
+        "  - table: expected label equal to the lab's rule applied to year, condition and "
+        "material; failed at rows [4, 17] (2 row(s) in all)"
+    ]
+    assert any("column 'material'" in line and "rows [9]" in line for line in lines)
+    assert any("column 'year'" in line and "rows [12]" in line for line in lines)
 
 
 def _tfidf(sequence_length: int = 256) -> TfidfComplianceModel:

@@ -28,9 +28,9 @@ BOOTSTRAP = {"resamples": 100, "level": 0.95, "seed": 0}
 EVALUATION = {"late_fact_token": 15, "length_bands": [15, 25, 40], "bootstrap": BOOTSTRAP}
 BASELINE = {"ngram_range": [2, 4], "max_features": 20000, "C": 10.0}
 GATE = {"metric": "components.test.accuracy", "greater_is_better": True, "min_improvement": 0.0}
-INDEPENDENT_NOTES = (
-    Path(__file__).resolve().parents[2] / "data/01_raw/components/independent_notes.csv"
-)
+RAW = Path(__file__).resolve().parents[2] / "data/01_raw/components"
+INDEPENDENT_NOTES = RAW / "independent_notes.csv"
+SEALED_NOTES = RAW / "sealed_notes.csv"
 # A note whose words must arrive escaped, never as markup.
 MARKUP_NOTE = "<b>bold</b> steel bracket made in 2011 in good condition"
 
@@ -74,7 +74,11 @@ def component_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         network, baseline, candidates, {"per_class": 3, "seed": 0}
     )
     independent = nodes.score_independent_notes(
-        network, baseline, pd.read_csv(INDEPENDENT_NOTES, keep_default_na=False), BOOTSTRAP
+        network,
+        baseline,
+        pd.read_csv(INDEPENDENT_NOTES, keep_default_na=False),
+        pd.read_csv(SEALED_NOTES, keep_default_na=False),
+        BOOTSTRAP,
     )
     scores = nodes.score_promotion_candidates(registered, None, predictions, test)
     _, promotion = decide_promotion(registered, None, scores, GATE)
@@ -123,6 +127,12 @@ def test_component_report_renders_its_sections_images_and_highlighted_words(
         texts = [n.text for n in notes]
         board = driver.find_element(By.CSS_SELECTOR, "#leaderboard table").text
         hand_written = driver.find_element(By.CSS_SELECTOR, "#hand-written-notes").text
+        note_sets = [
+            h.text for h in driver.find_elements(By.CSS_SELECTOR, "#hand-written-notes h3")
+        ]
+        note_tables = [
+            c.text for c in driver.find_elements(By.CSS_SELECTOR, "#hand-written-notes caption")
+        ]
         height = driver.execute_script("return document.body.scrollHeight;")
         driver.set_window_size(1400, min(int(height) + 40, 16000))
         driver.save_screenshot(str(artifacts / "component_compliance_report.png"))
@@ -140,6 +150,17 @@ def test_component_report_renders_its_sections_images_and_highlighted_words(
         assert model in board
     assert "[" in board  # intervals
     assert "No choice of the pipeline uses these figures" in hand_written
+    # Both sets, each with what it is, its gap table, all notes and per kind.
+    assert note_sets == ["Development notes", "Sealed notes"]
+    assert note_tables == [
+        f"{name} notes: {what}"
+        for name in ("Development", "Sealed")
+        for what in ("simulated held-out against hand-written", "all notes", "per kind of note")
+    ]
+    assert "read while the simulator was widened" in hand_written
+    assert "optimistic" in hand_written and "never used for a choice" in hand_written
+    assert "329 notes." in hand_written and "400 notes." in hand_written
     for model in ("char_bilstm", "tfidf_logreg", "rule_reader"):
-        assert f"{model}: accuracy" in hand_written
+        assert hand_written.count(f"{model}: accuracy") == 2
     assert "accuracy gap" in hand_written and "negation" in hand_written
+    assert "shorthand" in hand_written  # a kind of the sealed set only

@@ -48,3 +48,17 @@ def test_unexpected_column_is_named():
         validate_frame(frame, strict, "labels.csv")
     assert "column 'surprise': not expected in this file" in str(error.value)
     assert "column 'labels'" not in str(error.value)
+
+
+def test_a_table_level_check_is_one_line_naming_its_rows():
+    both = pa.DataFrameSchema(
+        {"low": pa.Column(int), "high": pa.Column(int)},
+        checks=[pa.Check(lambda df: df["low"] <= df["high"], error="low <= high")],
+    )
+    frame = pd.DataFrame({"low": [1, 5, 2, 9], "high": [2, 3, 2, 1]})
+    with pytest.raises(InputValidationError) as error:
+        validate_frame(frame, both, "ranges.csv")
+    assert str(error.value) == (
+        "ranges.csv failed validation:\n"
+        "  - table: expected low <= high; failed at rows [1, 3] (2 row(s) in all)"
+    )

@@ -3,8 +3,9 @@
 Built with :mod:`mlops_lab.reporting.html` (inline CSS and images, escaped text). Sections:
 model card, leaderboard, hand-written notes, slices, calibration, threshold, token
 attributions, errors and the promotion decision. Every figure in it is on the project's
-simulated notes and the page says so, except those of the hand-written notes, which are
-said to be a check that no choice used.
+simulated notes and the page says so, except those of the two sets of hand-written notes
+(development, read while the simulator was widened; sealed, written after and
+independently), which are said to be a check that no choice used.
 """
 
 from __future__ import annotations
@@ -113,56 +114,87 @@ GAP_FIGURES = {
 }
 
 
-def _independent_notes(leaderboard: pd.DataFrame, independent: pd.DataFrame) -> Section:
-    """The hand-written notes' figures, each beside its simulated held-out one and the gap."""
-    overall = independent[independent["group"] == "all"].set_index("model")
+# The two sets of hand-written notes (column ``notes`` of the scores), as the report says
+# which is which.
+NOTE_SETS = {
+    "development": (
+        "Development notes",
+        "Written and labelled by a person, not by the generator: other wording, "
+        "abbreviations, typos and corrections. This set was read while the simulator was "
+        "widened (its failures guided new phrasings), so its figures are now optimistic.",
+    ),
+    "sealed": (
+        "Sealed notes",
+        "Written afterwards by someone who saw neither the simulator nor the development "
+        "notes, with the facts of each note recorded and its label computed from them by "
+        "the lab's rule. Never used for a choice: the fairer figure of the two.",
+    ),
+}
+
+
+def _note_set(name: str, leaderboard: pd.DataFrame, scores: pd.DataFrame) -> list[str]:
+    """One set's blocks: what it is, each figure beside the simulated held-out one and the
+    gap, all notes with intervals, and per kind."""
+    title, description = NOTE_SETS.get(name, (f"{name} notes", ""))
+    overall = scores[scores["group"] == "all"].set_index("model")
     held_out = leaderboard.set_index("model")
     gap_rows, sentences = [], []
     for model in overall.index:
         row: dict[str, Any] = {"model": model}
-        for name in GAP_FIGURES:
-            simulated, hand = held_out.loc[model, name], overall.loc[model, name]
+        for figure in GAP_FIGURES:
+            simulated, hand = held_out.loc[model, figure], overall.loc[model, figure]
             row |= {
-                f"{name} simulated held-out": simulated,
-                f"{name} hand-written": hand,
-                f"{name} gap": hand - simulated,
+                f"{figure} simulated held-out": simulated,
+                f"{figure} hand-written": hand,
+                f"{figure} gap": hand - simulated,
             }
         gap_rows.append(row)
         parts = [
-            f"{words} {row[f'{name} hand-written']:.3f} against "
-            f"{row[f'{name} simulated held-out']:.3f} ({row[f'{name} gap']:+.3f})"
-            for name, words in GAP_FIGURES.items()
-            if not pd.isna(row[f"{name} gap"])
+            f"{words} {row[f'{figure} hand-written']:.3f} against "
+            f"{row[f'{figure} simulated held-out']:.3f} ({row[f'{figure} gap']:+.3f})"
+            for figure, words in GAP_FIGURES.items()
+            if not pd.isna(row[f"{figure} gap"])
         ]
         sentences.append(f"{model}: " + ", ".join(parts) + ".")
-    per_kind = independent[independent["group"] != "all"]
-    return Section(
-        "Hand-written notes",
-        [
-            paragraph(
-                f"{int(overall['n'].iloc[0])} technician notes written and labelled by a person, "
-                "not by the generator: other wording, abbreviations, typos and corrections. "
-                "Both candidates of this run through their pyfunc and the rule's keyword "
-                "reader; 95 % percentile bootstrap intervals. No choice of the pipeline uses "
-                "these figures (not the ranking, not the threshold, not the gate): they are a "
-                "check on data nobody tuned on, and using them for a choice would spoil it.",
-                callout="warn",
-            ),
-            paragraph(
-                "Hand-written against simulated held-out families (the gap in brackets): "
-                + " ".join(sentences)
-            ),
-            table(pd.DataFrame(gap_rows), caption="Simulated held-out against hand-written"),
-            table(
-                with_intervals(overall.reset_index(), ["model", "n", "refused"]),
-                caption="All hand-written notes",
-            ),
-            table(
-                with_intervals(per_kind, ["group", "model", "n"]).rename(columns={"group": "kind"}),
-                caption="Per kind of note",
-            ),
-        ],
-    )
+    per_kind = scores[scores["group"] != "all"]
+    return [
+        f"<h3>{html.escape(title)}</h3>",
+        paragraph(f"{int(overall['n'].iloc[0])} notes. {description}"),
+        paragraph(
+            "Hand-written against simulated held-out families (the gap in brackets): "
+            + " ".join(sentences)
+        ),
+        table(pd.DataFrame(gap_rows), caption=f"{title}: simulated held-out against hand-written"),
+        table(
+            with_intervals(overall.reset_index(), ["model", "n", "refused"]),
+            caption=f"{title}: all notes",
+        ),
+        table(
+            with_intervals(per_kind, ["group", "model", "n"]).rename(columns={"group": "kind"}),
+            caption=f"{title}: per kind of note",
+        ),
+    ]
+
+
+def _independent_notes(leaderboard: pd.DataFrame, independent: pd.DataFrame) -> Section:
+    """Both sets of hand-written notes, each figure beside its simulated held-out one and
+    the gap; the development set first, then the sealed one."""
+    blocks = [
+        paragraph(
+            "Two sets of technician notes written by people, not by the generator. Both "
+            "candidates of this run through their pyfunc and the rule's keyword reader; 95 % "
+            "percentile bootstrap intervals. No choice of the pipeline uses these figures "
+            "(not the ranking, not the threshold, not the gate): they are a check on data "
+            "nobody tuned on, and using them for a choice would spoil it. The development "
+            "notes were read while the simulator was widened, so their figures are "
+            "optimistic; the sealed notes were written after, independently, and never used "
+            "for a choice.",
+            callout="warn",
+        )
+    ]
+    for name, scores in independent.groupby("notes", sort=False):
+        blocks += _note_set(str(name), leaderboard, scores.drop(columns="notes"))
+    return Section("Hand-written notes", blocks)
 
 
 def _attributions(attributions: pd.DataFrame) -> Section:
@@ -214,8 +246,8 @@ def compliance_report(
         calibrations: per candidate kind, its calibration (temperature, threshold, ECE
             before and after, reliability bins).
         leaderboard, slices: tables with ``_low``/``_high`` interval columns.
-        independent: the hand-written notes' scores per ``group`` (``all``, each kind)
-            and model, with intervals.
+        independent: the hand-written notes' scores per set (``notes``: ``development``,
+            ``sealed``), ``group`` (``all``, each kind) and model, with intervals.
         test_metrics: the registered challenger's test figures.
         attributions: :func:`mlops_lab.components.attribution.occlusion_attributions`
             rows with ``model``, ``text``, ``label``.

@@ -41,6 +41,8 @@ PARAMS = {
 }
 DATA_REPORT = {"rows_train": 2000, "families_train": 40}
 INDEPENDENT_NOTES = ROOT / "data/01_raw/components/independent_notes.csv"
+SEALED_NOTES = ROOT / "data/01_raw/components/sealed_notes.csv"
+CATALOG = yaml.safe_load((ROOT / "conf/base/catalog_components.yml").read_text())
 # A deliberately worse training: one epoch at a learning rate too small to learn anything.
 WORSE_TRAINING = {**TRAINING, "learning_rate": 1e-6, "max_epochs": 1}
 
@@ -60,6 +62,11 @@ def _catalog(params: dict, splits: dict[str, pd.DataFrame]) -> DataCatalog:
         | {f"component_texts_{name}": MemoryDataset(frame) for name, frame in splits.items()}
         | {"component_data_report": MemoryDataset(DATA_REPORT)}
         | {"component_independent_notes": CSVDataset(filepath=str(INDEPENDENT_NOTES))}
+        | {
+            "component_sealed_notes": CSVDataset(
+                filepath=str(SEALED_NOTES), load_args={"keep_default_na": False}
+            )
+        }
         | {name: KeptMemoryDataset() for name in pipe.all_outputs() - set(registered)}
         | registered
     )
@@ -82,6 +89,20 @@ def _kinds_by_version(client: MlflowClient) -> dict[str, str]:
         str(v.version): RegisteredModelDataset(MODEL_NAME, v.version).load().python_model.kind
         for v in client.search_model_versions(f"name = '{MODEL_NAME}'")
     }
+
+
+def test_the_sealed_notes_are_a_raw_catalog_entry_read_by_the_notes_node():
+    entry = CATALOG["component_sealed_notes"]
+    assert entry["type"] == "pandas.CSVDataset"
+    assert entry["filepath"] == "${globals:data_root}/01_raw/components/sealed_notes.csv"
+    assert entry["load_args"] == {"keep_default_na": False}
+    assert entry["metadata"]["kedro-viz"]["layer"] == "raw"
+    assert CATALOG["component_independent_notes"]["load_args"] == entry["load_args"]
+    (node,) = create_pipeline().only_nodes("score_independent_notes").nodes
+    assert node.inputs[2:4] == ["component_independent_notes", "component_sealed_notes"]
+    # Read by this node only: no choice of the pipeline reads the notes or their scores.
+    readers = [n.name for n in create_pipeline().nodes if "component_sealed_notes" in n.inputs]
+    assert readers == ["score_independent_notes"]
 
 
 @pytest.mark.slow
@@ -219,21 +240,32 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
     }
     assert board["accuracy"].is_monotonic_decreasing
     assert "components.test.tfidf_logreg.accuracy" in metrics
-    # The hand-written notes: both candidates and the rule reader, logged and written.
-    independent = pd.read_csv(latest_version(reporting / "independent_notes_scores.csv"))
-    overall = independent[independent["group"] == "all"].set_index("model")
-    assert overall["n"].tolist() == [329, 329, 329]
-    for model in ("char_bilstm", "tfidf_logreg", "rule_reader"):
-        for figure in ("accuracy", "recall_non_compliant", "precision_non_compliant"):
-            logged = metrics[f"components.independent.{model}.{figure}"]
-            assert logged == pytest.approx(overall.loc[model, figure])
-    kinds = independent[independent["group"] != "all"]
-    assert set(kinds["group"]) == {"none", "boundary", "negation", "two_years", "compound", "typo"}
-    assert kinds.groupby("group")["n"].first().sum() == 329
-    for model in ("char_bilstm", "tfidf_logreg"):
-        ece = metrics[f"components.independent.{model}.ece"]
-        assert overall.loc[model, "ece_low"] <= ece <= overall.loc[model, "ece_high"]
-    assert "Hand-written notes" in latest_version(reporting / "report.html").read_text()
+    # Both sets of hand-written notes: both candidates and the rule reader, logged (the
+    # development set as components.independent.*, the sealed one as components.sealed.*)
+    # and written in one table.
+    scored = pd.read_csv(latest_version(reporting / "independent_notes_scores.csv"))
+    assert scored.columns[:2].tolist() == ["notes", "group"]
+    assert list(dict.fromkeys(scored["notes"])) == ["development", "sealed"]
+    development = {"none", "boundary", "negation", "two_years", "compound", "typo"}
+    for notes, stage, size, kinds in (
+        ("development", "independent", 329, development),
+        ("sealed", "sealed", 400, development | {"shorthand"}),
+    ):
+        own = scored[scored["notes"] == notes]
+        overall = own[own["group"] == "all"].set_index("model")
+        assert overall["n"].tolist() == [size, size, size]
+        for model in ("char_bilstm", "tfidf_logreg", "rule_reader"):
+            for figure in ("accuracy", "recall_non_compliant", "precision_non_compliant"):
+                logged = metrics[f"components.{stage}.{model}.{figure}"]
+                assert logged == pytest.approx(overall.loc[model, figure])
+        per_kind = own[own["group"] != "all"]
+        assert set(per_kind["group"]) == kinds
+        assert per_kind.groupby("group")["n"].first().sum() == size
+        for model in ("char_bilstm", "tfidf_logreg"):
+            ece = metrics[f"components.{stage}.{model}.ece"]
+            assert overall.loc[model, "ece_low"] <= ece <= overall.loc[model, "ece_high"]
+    page = latest_version(reporting / "report.html").read_text()
+    assert "Hand-written notes" in page and "Sealed notes" in page
     slices = pd.read_csv(latest_version(reporting / "slice_accuracy.csv"))
     assert set(slices["model"]) == {"model", "rule_reader"}
     assert (slices["accuracy_low"] <= slices["accuracy"]).all()

@@ -136,6 +136,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "component_network_pyfunc",
                     "component_tfidf_pyfunc",
                     "component_independent_notes",
+                    "component_sealed_notes",
                     "params:component_compliance.evaluation.bootstrap",
                 ],
                 outputs={
