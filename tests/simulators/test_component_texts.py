@@ -6,8 +6,19 @@ import re
 
 import pytest
 
-from mlops_lab.components.rule import CONDITIONS, MATERIALS, YEAR_LIMIT
+from mlops_lab.components.rule import (
+    CONDITIONS,
+    MATERIALS,
+    VALUE_FORMS,
+    read_attributes,
+)
 from mlops_lab.components.text import normalise_text
+from mlops_lab.simulators.component_phrases import (
+    COMPOUNDS,
+    CORRECTIONS,
+    DENIALS_AFTER,
+    SHORT_DENIALS,
+)
 from mlops_lab.simulators.component_texts import (
     COLUMNS,
     HARD_CASES,
@@ -15,7 +26,8 @@ from mlops_lab.simulators.component_texts import (
     template_families,
 )
 
-VALUE_WORDS = {"poor", "fair", "good", "new", "brand", "plastic", "carbon", "steel", "iron"}
+# The first word of every written form of a value, as normalised.
+VALUE_WORDS = {normalise_text(form).split()[0] for forms in VALUE_FORMS.values() for form in forms}
 
 
 @pytest.fixture(scope="module")
@@ -37,10 +49,11 @@ def test_families_do_not_depend_on_the_data_seed():
     assert len({(f.year, f.condition, f.material, f.order) for f in template_families(300)}) > 290
 
 
-def test_fact_token_points_at_a_fact_value_and_facts_come_late_in_many_notes(notes):
+def test_fact_token_points_at_a_fact_value_and_facts_come_late_in_many_notes():
+    notes = generate_component_texts(n_texts=3000, seed=7, fact_typo_rate=0.0)
     for text, position in zip(notes["text"], notes["fact_token"], strict=True):
         word = normalise_text(text).split()[position]
-        assert word in VALUE_WORDS or re.fullmatch(r"(19|20)\d\d", word), (text, position)
+        assert word in VALUE_WORDS or re.fullmatch(r"(19|20)?\d\d", word), (text, position)
     assert (notes["fact_token"] >= 15).mean() > 0.25
 
 
@@ -48,11 +61,24 @@ def test_notes_are_long_noisy_and_within_max_words(notes):
     words = notes["text"].map(lambda text: len(normalise_text(text).split()))
     assert words.max() <= 40 and words.quantile(0.9) >= 25
     normalised = notes["text"].map(normalise_text)
-    assert normalised.str.contains(r"\b(?:km|miles|mi)\b").mean() > 0.1  # mileage
+    assert normalised.str.contains(r"\b(?:km|miles|mi)\b").mean() > 0.05  # mileage
     assert normalised.str.contains(r"\b(?:mfr|mfd|cond|mat l|matl)\b").mean() > 0.2  # abbreviations
     assert notes["text"].str.contains(r"[A-Z]").mean() > 0.3
-    # Typos only in irrelevant words: e.g. "vehile", "odrered" occur, fact words never.
+    # Typos in irrelevant words: e.g. "vehile", "odrered" occur.
     assert normalised.str.contains(r"\b(?:vehile|vehcile|vehiicle|rattel|custmoer)\b").any()
+
+
+def test_values_come_in_other_forms_and_misspelt_only_when_asked(notes):
+    normalised = notes["text"].map(normalise_text)
+    for shorthand in (r"carbon fibre", r"\bstl\b", r"\bgd\b", r"cast iron", r"\bcf\b"):
+        assert normalised.str.contains(shorthand).any(), shorthand
+    # A form is read back as its value: "c/f" is carbon fiber, "gd" is good.
+    assert read_attributes(normalise_text("c/f bracket, gd, mfd 2011")).material == "carbon fiber"
+    assert read_attributes(normalise_text("c/f bracket, gd, mfd 2011")).condition == "good"
+    misspelt = r"\b(?:plastc|palstic|plasitc|stele|setel|condtion|conditon)\b"
+    assert normalised.str.contains(misspelt).any()
+    exact = generate_component_texts(n_texts=3000, seed=7, fact_typo_rate=0.0)
+    assert not exact["text"].map(normalise_text).str.contains(misspelt).any()
 
 
 def test_labels_follow_the_rule_and_the_shares_are_as_asked():
@@ -68,16 +94,22 @@ def test_labels_follow_the_rule_and_the_shares_are_as_asked():
 def test_hard_cases_say_what_they_claim(notes):
     normalised = notes.assign(text=notes["text"].map(normalise_text))
     by_kind = {kind: frame for kind, frame in normalised.groupby("hard_case")}
-    assert by_kind["negation"]["text"].str.contains(r"\b(?:not|no|isn t)\b").all()
-    compound = r"iron gr[ae]y|plastic wrap|fair weather|poor visibility|poorly|steel blue|new car"
+    # Each negation note holds the words of a denial or correction around its value.
+    denials = (*SHORT_DENIALS, *CORRECTIONS, *DENIALS_AFTER)
+    words = {normalise_text(part) for denial in denials for part in denial.split("{}")}
+    denial = "|".join(rf"\b{re.escape(part)}\b" for part in sorted(words) if part)
+    assert by_kind["negation"]["text"].str.contains(denial).all()
+    compound = "|".join(re.escape(normalise_text(c)) for c in COMPOUNDS)
     assert by_kind["compound"]["text"].str.contains(compound).all()
-    years = by_kind["two_years"]["text"].str.findall(r"\b(?:19[6-9]\d|20[0-2]\d)\b")
+    raw = {kind: frame for kind, frame in notes.groupby("hard_case")}
+    # Years as four digits or as '93 (read on the raw text: normalising drops the quote).
+    years = raw["two_years"]["text"].str.findall(r"\b(?:19[6-9]\d|20[0-2]\d)\b|'\d\d\b")
     assert (years.map(lambda found: len(set(found))) >= 2).all()
-    boundary_years = by_kind["boundary"]["text"].str.findall(r"\b199[3-6]\b")
+    boundary_years = raw["boundary"]["text"].str.findall(r"\b199[3-6]\b|'9[3-6]\b")
     assert boundary_years.map(len).gt(0).all()
     # Boundary notes on the compliant side are all from 1995 or 1996.
-    compliant = by_kind["boundary"][by_kind["boundary"]["label"] == 0]
-    assert compliant["text"].str.contains(rf"\b(?:{YEAR_LIMIT}|{YEAR_LIMIT + 1})\b").all()
+    compliant = raw["boundary"][raw["boundary"]["label"] == 0]
+    assert compliant["text"].str.contains(r"\b199[56]\b|'9[56]\b").all()
 
 
 def test_all_values_occur(notes):

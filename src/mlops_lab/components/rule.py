@@ -12,15 +12,49 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from mlops_lab.components.text import normalise_text
+
 YEAR_LIMIT = 1995
 CONDITIONS = ("poor", "fair", "good", "new")
 MATERIALS = ("plastic", "carbon fiber", "steel", "iron")
 NON_COMPLIANT_CONDITIONS = frozenset({"poor", "fair"})
 NON_COMPLIANT_MATERIALS = frozenset({"plastic", "iron"})
 
+# How notes write each value: the canonical word first, then other spellings and workshop
+# shorthand a reader still takes for that value. The simulator writes them; the keyword
+# reader reads them.
+VALUE_FORMS: dict[str, tuple[str, ...]] = {
+    "plastic": ("plastic", "ABS plastic", "moulded plastic", "molded plastic", "plast."),
+    "carbon fiber": (
+        "carbon fiber",
+        "carbon fibre",
+        "carbon-fibre",
+        "carbon-fiber",
+        "CF",
+        "c/f",
+        "CFRP",
+    ),
+    "steel": ("steel", "stl", "stl.", "forged steel", "stainless steel", "pressed steel"),
+    "iron": ("iron", "cast iron", "cast-iron", "ductile iron"),
+    "poor": ("poor", "very poor", "pretty poor"),
+    "fair": ("fair", "only fair", "just fair"),
+    "good": ("good", "gd", "very good", "v. good", "gd."),
+    "new": ("new", "brand new", "brand-new", "new, unused"),
+}
+
+
+def _value_pattern(values: tuple[str, ...]) -> tuple[re.Pattern[str], dict[str, str]]:
+    """A regex matching any written form of ``values`` in a normalised text, and the map
+    from each normalised form to its value (longest forms tried first)."""
+    forms = {normalise_text(form): value for value in values for form in VALUE_FORMS[value]}
+    alternatives = sorted(forms, key=len, reverse=True)
+    pattern = r"\b(" + "|".join(a.replace(" ", r"\s+") for a in alternatives) + r")\b"
+    return re.compile(pattern), forms
+
+
 _YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b")
-_CONDITION = re.compile(r"\b(" + "|".join(CONDITIONS) + r")\b")
-_MATERIAL = re.compile(r"\b(" + "|".join(m.replace(" ", r"\s+") for m in MATERIALS) + r")\b")
+_CONDITION, _CONDITION_FORMS = _value_pattern(CONDITIONS)
+_MATERIAL, _MATERIAL_FORMS = _value_pattern(MATERIALS)
 
 
 @dataclass(frozen=True)
@@ -64,15 +98,23 @@ def violation_reasons(year: int | None, condition: str | None, material: str | N
 
 
 def read_attributes(text: str) -> ComponentAttributes:
-    """Read year, condition and material from a lower-case text (first match of each)."""
+    """Read year, condition and material from a normalised text (first match of each).
+
+    Any written form of a value counts (:data:`VALUE_FORMS`: "carbon fibre", "stl", "gd");
+    misspelt values and two-digit years are not read.
+    """
     year = _YEAR.search(text)
     condition = _CONDITION.search(text)
     material = _MATERIAL.search(text)
     return ComponentAttributes(
         year=int(year.group(1)) if year else None,
-        condition=condition.group(1) if condition else None,
-        material=re.sub(r"\s+", " ", material.group(1)) if material else None,
+        condition=_CONDITION_FORMS[_squash(condition.group(1))] if condition else None,
+        material=_MATERIAL_FORMS[_squash(material.group(1))] if material else None,
     )
+
+
+def _squash(text: str) -> str:
+    return re.sub(r"\s+", " ", text)
 
 
 def read_label(text: str) -> int:

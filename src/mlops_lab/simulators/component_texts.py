@@ -13,11 +13,18 @@ Notes look like real ones:
   mileage, part and work-order numbers, customer complaints, whose words (never the facts)
   carry typos now and then; openings, closings and a component noun;
 * abbreviations (``mfr``, ``mfd``, ``cond.``, ``mat'l``), casing and punctuation noise;
+  terse notes that give the bare values ("headlamp housing plastic 2018 new");
+* values in other forms now and then (``variant_share``): British spelling, workshop
+  shorthand and qualified materials that a reader still takes for the value ("carbon
+  fibre", "CF", "stl", "cast iron", "gd", "brand-new", ``'93``), and at
+  ``fact_typo_rate`` a misspelt word in a fact ("plastc", "condtion");
 * a configurable share of **hard cases**, one kind per note (column ``hard_case``):
-  ``negation`` ("not plastic, made of steel"), ``compound`` (a compliance word inside an
-  unrelated compound: "iron-gray paint", "fair-weather car"), ``two_years`` (another year
-  on the other side of the 1995 limit, clearly not the manufacture year: "owner since
-  1990"), ``boundary`` (manufacture year 1993-1996); ``none`` otherwise;
+  ``negation`` (another value denied or corrected next to the real one: "not plastic,
+  made of steel", "listed as fair, actually good", "steel, not plastic"), ``compound`` (a
+  compliance word in an unrelated sense: "iron-gray paint", "fair-weather car", "Goodyear
+  tyres", "new gasket fitted"), ``two_years`` (another year on the other side of the
+  1995 limit, clearly not the manufacture year: "owner since 1990"), ``boundary``
+  (manufacture year 1993-1996); ``none`` otherwise;
 * a configurable share of non-compliant notes (``non_compliant_share``).
 
 Phrasing comes in **template families** (column ``family``): a family fixes the phrase of
@@ -43,148 +50,37 @@ from mlops_lab.components.rule import (
     MATERIALS,
     NON_COMPLIANT_CONDITIONS,
     NON_COMPLIANT_MATERIALS,
+    VALUE_FORMS,
     YEAR_LIMIT,
     compliance_label,
 )
 from mlops_lab.components.text import normalise_text
+from mlops_lab.simulators.component_phrases import (
+    CLOSINGS,
+    COMPOUNDS,
+    CONDITION_PHRASES,
+    CONNECTORS,
+    CORRECTIONS,
+    DENIALS_AFTER,
+    DETERMINERS,
+    FILLERS,
+    MATERIAL_PHRASES,
+    NOUNS,
+    OPENINGS,
+    OTHER_YEAR_AFTER,
+    OTHER_YEAR_BEFORE,
+    SHORT_DENIALS,
+    YEAR_PHRASES,
+)
 
 logger = logging.getLogger(__name__)
 
 HARD_CASES = ("negation", "compound", "two_years", "boundary")
 COLUMNS = ["text", "label", "family", "hard_case", "fact_token"]
 FAMILY_SEED = 1995  # family definitions do not depend on the data seed
+TERSE_SHARE = 0.15  # families that write the facts and nothing else
 
-YEAR_PHRASES = (
-    "manufactured in {}",
-    "manufactured {}",
-    "mfd {}",
-    "mfd. {}",
-    "mfr date {}",
-    "mfr year {}",
-    "mfr yr {}",
-    "date of mfr {}",
-    "made in {}",
-    "built in {}",
-    "produced in {}",
-    "production year {}",
-    "year of manufacture {}",
-    "manufacture year: {}",
-    "manufactured back in {}",
-    "dating from {}",
-    "{} build",
-    "{} production",
-    "a {} part",
-    "mfg {}",
-    "assembled {}",
-    "made {}",
-)
-CONDITION_PHRASES = (
-    "in {} condition",
-    "{} condition",
-    "cond. {}",
-    "cond: {}",
-    "cond {}",
-    "condition: {}",
-    "condition is {}",
-    "condition rated {}",
-    "rated {}",
-    "graded {}",
-    "in {} shape",
-    "{} state",
-    "looks {}",
-    "overall {}",
-    "assessed as {}",
-    "cond. assessed {}",
-    "judged {}",
-)
-MATERIAL_PHRASES = (
-    "made of {}",
-    "made from {}",
-    "mat'l {}",
-    "mat'l: {}",
-    "material: {}",
-    "material is {}",
-    "constructed of {}",
-    "built from {}",
-    "fabricated from {}",
-    "consisting of {}",
-    "{} construction",
-    "{} body",
-    "matl {}",
-    "of {}",
-    "adjective",  # the material as an adjective of the noun: "steel bracket"
-)
-NOUNS = (
-    "component",
-    "part",
-    "unit",
-    "bracket",
-    "housing",
-    "panel",
-    "mount",
-    "bumper",
-    "door handle",
-    "brake caliper",
-    "control arm",
-    "wheel hub",
-    "valve cover",
-    "exhaust manifold",
-    "seat frame",
-    "mirror housing",
-    "fuel cap",
-    "tie rod",
-)
-DETERMINERS = ("", "the", "a", "this")
-OPENINGS = ("", "tech note:", "inspection:", "report -", "checked:", "obs:", "re:")
-CLOSINGS = ("", "noted during inspection", "per tech", "as inspected", "see photos", "ok to file")
-CONNECTORS = (" ", ", ", " and ", "; ", " - ", ". ", " / ")
-
-# Irrelevant clauses: {n} is filled with a number that is not a year.
-FILLERS = (
-    "odometer {km} km",
-    "at {k}k miles",
-    "mileage {miles}",
-    "{miles} mi on the clock",
-    "p/n {part}",
-    "part no. {part}",
-    "wo #{wo}",
-    "work order {wo}",
-    "ticket {wo}",
-    "inspected {date}",
-    "insp. date {date}",
-    "checked on {date}",
-    "customer reports rattle at idle",
-    "cust. complains of squeak over bumps",
-    "noise when braking",
-    "slight vibration at {speed} mph",
-    "vehicle came in for routine service",
-    "fitment checked",
-    "torque to spec",
-    "photos attached",
-    "bay {bay}",
-    "left side",
-    "rear right position",
-    "replacement ordered",
-    "approx. {hours} hrs labour",
-    "no leaks found",
-    "customer waiting",
-)
-# Hard cases.
-NEGATIONS = ("not {}", "no {}", "isn't {}", "not {} as listed", "not {} as on the order")
-COMPOUNDS = (
-    "iron-gray paint",
-    "paint iron-grey",
-    "plastic-wrapped on delivery",
-    "came in plastic wrap",
-    "a fair-weather car",
-    "fair-weather use only",
-    "poor-visibility bay",
-    "poorly lit photo",
-    "steel-blue trim",
-    "new-car smell",
-)
-OTHER_YEAR_BEFORE = ("owner since {}", "car first registered {}", "vehicle from {}", "chassis {}")
-OTHER_YEAR_AFTER = ("serviced in {}", "inspected in {}", "seal replaced {}", "recall notice {}")
+NAMES = ("Dave", "Priya", "M. Kowalski", "Jo", "Tomasz", "Aisha", "Ken", "S. Okafor")
 
 
 @dataclass(frozen=True)
@@ -202,6 +98,7 @@ class Family:
     subject_last: bool
     opening: str
     closing: str
+    terse: bool  # no opening, closing or irrelevant clause: "tow bar steel 2011 good"
 
 
 def template_families(n_families: int) -> list[Family]:
@@ -224,8 +121,9 @@ def template_families(n_families: int) -> list[Family]:
                 noun=noun,
                 determiner=_pick(rng, DETERMINERS) if noun else "",
                 subject_last=bool(noun) and rng.random() < 0.2,
-                opening=_pick(rng, OPENINGS),
-                closing=_pick(rng, CLOSINGS),
+                opening=_pick(rng, OPENINGS) if rng.random() < 0.5 else "",
+                closing=_pick(rng, CLOSINGS) if rng.random() < 0.4 else "",
+                terse=rng.random() < TERSE_SHARE,
             )
         )
     return families
@@ -241,11 +139,12 @@ def _words(text: str) -> int:
 
 
 def _typo(rng: random.Random, word: str) -> str:
-    """Swap, drop or double one inner letter of a word of four letters or more."""
+    """Swap, drop or double one inner letter of a word of four letters or more (drop only
+    from six letters: "god" for "good" or "far" for "fair" would be other words)."""
     if len(word) < 4 or not word.isalpha():
         return word
     i = rng.randrange(1, len(word) - 2)
-    kind = rng.randrange(3)
+    kind = rng.choice((0, 1, 2) if len(word) >= 6 else (0, 2))
     if kind == 0:
         return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
     if kind == 1:
@@ -269,8 +168,13 @@ def _filler(rng: random.Random, template: str, typo_rate: float) -> str:
         wo=rng.randrange(10000, 999999),
         date=date,
         speed=rng.randrange(30, 80),
-        bay=rng.randrange(1, 12),
+        bay=f"bay {rng.randrange(1, 12)}",
         hours=round(rng.uniform(0.5, 6), 1),
+        price=_pick(rng, ("£{}", "${}", "{} EUR", "{} eur")).format(rng.randrange(40, 900)),
+        torque=rng.randrange(8, 250),
+        mm=_pick(rng, (str(rng.randrange(1, 40)), f"{rng.uniform(0.1, 12):.1f}")),
+        vin="".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ0123456789") for _ in range(6)),
+        name=_pick(rng, NAMES),
     )
     return " ".join(_typo(rng, w) if rng.random() < typo_rate else w for w in clause.split())
 
@@ -319,56 +223,98 @@ def _draw_facts(
     raise ValueError(f"year range [{year_min}, {year_max}] gives no non-compliant note.")
 
 
+def _surface(rng: random.Random, value: str, variant_share: float, typo_rate: float) -> str:
+    """How a note writes ``value``: mostly the canonical word, else a variant, now and then
+    with one letter of a word wrong ("plastc", "stele")."""
+    forms = VALUE_FORMS[value]
+    form = _pick(rng, forms[1:]) if rng.random() < variant_share else forms[0]
+    return " ".join(_typo(rng, w) if rng.random() < typo_rate else w for w in form.split(" "))
+
+
+def _year_form(rng: random.Random, year: int, variant_share: float) -> str:
+    """The year as four digits, or now and then as ``'93``."""
+    return f"'{year % 100:02d}" if rng.random() < variant_share / 2 else str(year)
+
+
 def _fact_phrases(
     rng: random.Random,
     family: Family,
-    year: int,
-    condition: str,
-    material: str,
+    facts_drawn: tuple[int, str, str],
     hard_case: str,
+    variant_share: float,
+    fact_typo_rate: float,
 ) -> tuple[list[tuple[str, str]], str]:
     """The fact clauses as (text before the value, value + rest) pairs, and the subject."""
-    cond_word = "brand new" if condition == "new" and rng.random() < 0.15 else condition
+    year, condition, material = facts_drawn
+
+    def surface(value: str) -> str:
+        return _surface(rng, value, variant_share, fact_typo_rate)
 
     def split(template: str, value: str) -> tuple[str, str]:
         before, after = template.split("{}")
+        before = " ".join(
+            _typo(rng, w) if rng.random() < fact_typo_rate else w for w in before.split(" ")
+        )
         return before, value + after
 
-    facts = {"year": split(family.year, str(year)), "condition": split(family.condition, cond_word)}
+    facts = {
+        "year": split(family.year, _year_form(rng, year, variant_share)),
+        "condition": split(family.condition, surface(condition)),
+    }
     noun = family.noun
     if family.material == "adjective":
-        noun = f"{material} {noun or 'component'}"
+        noun = f"{surface(material)} {noun or 'component'}"
     else:
-        facts["material"] = split(family.material, material)
+        facts["material"] = split(family.material, surface(material))
     if hard_case == "negation":
-        # Another value negated right before the real one: "not plastic, made of steel".
+        # Another value denied or corrected next to the real one: "not plastic, made of
+        # steel", "listed as fair, actually good", "steel, not plastic".
         if "material" in facts and rng.random() < 0.6:
-            kind, other = "material", _pick(rng, tuple(m for m in MATERIALS if m != material))
+            kind = "material"
+            other = surface(_pick(rng, tuple(m for m in MATERIALS if m != material)))
         else:
-            kind, other = "condition", _pick(rng, tuple(c for c in CONDITIONS if c != condition))
+            kind = "condition"
+            other = surface(_pick(rng, tuple(c for c in CONDITIONS if c != condition)))
         before, rest = facts[kind]
-        facts[kind] = (f"{_pick(rng, NEGATIONS).format(other)}, {before}", rest)
+        roll = rng.random()
+        if roll < 0.25:
+            facts[kind] = (before, f"{rest}, {_pick(rng, DENIALS_AFTER).format(other)}")
+        elif roll < 0.5:
+            facts[kind] = (f"{_pick(rng, SHORT_DENIALS).format(other)}, {before}", rest)
+        else:
+            facts[kind] = (f"{_pick(rng, CORRECTIONS).format(other)} {before}", rest)
     kinds = ("year", "condition", "material")
     ordered = [facts[kinds[i]] for i in family.order if kinds[i] in facts]
     subject = " ".join(filter(None, (family.determiner, noun)))
     return ordered, subject
 
 
+@dataclass(frozen=True)
+class NoteStyle:
+    """How noisy notes are: length, irrelevant clauses, variants and typos."""
+
+    max_words: int
+    filler_max: int
+    typo_rate: float
+    variant_share: float
+    fact_typo_rate: float
+
+
 def _compose(
     rng: random.Random,
     family: Family,
-    year: int,
-    condition: str,
-    material: str,
+    facts_drawn: tuple[int, str, str],
     hard_case: str,
-    max_words: int,
-    filler_max: int,
-    typo_rate: float,
+    style: NoteStyle,
 ) -> tuple[str, int]:
     """One note and the word position of its latest fact value (fillers dropped to fit)."""
-    facts, subject = _fact_phrases(rng, family, year, condition, material, hard_case)
-    templates = rng.sample(FILLERS, rng.randrange(0, filler_max + 1))
-    extras = [_filler(rng, template, typo_rate) for template in templates]
+    year = facts_drawn[0]
+    max_words = style.max_words
+    facts, subject = _fact_phrases(
+        rng, family, facts_drawn, hard_case, style.variant_share, style.fact_typo_rate
+    )
+    templates = rng.sample(FILLERS, 0 if family.terse else rng.randrange(0, style.filler_max + 1))
+    extras = [_filler(rng, template, style.typo_rate) for template in templates]
     if hard_case == "compound":
         extras.append(_pick(rng, COMPOUNDS))
     elif hard_case == "two_years":
@@ -380,8 +326,8 @@ def _compose(
             extras.append(_pick(rng, OTHER_YEAR_AFTER).format(other))
     # Each extra goes before, between or after the facts (slot i = before fact i).
     slots = [rng.randrange(0, len(facts) + 1) for _ in extras]
-    opening = family.opening
-    closing = family.closing
+    opening = "" if family.terse else family.opening
+    closing = "" if family.terse else family.closing
     while True:
         text, positions = "", []
         pieces: list[tuple[str, str | None]] = []  # (text, value part or None)
@@ -462,6 +408,8 @@ def generate_component_texts(
     non_compliant_share: float = 0.5,
     filler_max: int = 4,
     typo_rate: float = 0.05,
+    variant_share: float = 0.3,
+    fact_typo_rate: float = 0.02,
 ) -> pd.DataFrame:
     """Generate ``n_texts`` technicians' notes with their labels under the lab's rule.
 
@@ -475,6 +423,11 @@ def generate_component_texts(
         non_compliant_share: share of non-compliant notes.
         filler_max: most irrelevant clauses per note.
         typo_rate: probability that a word of an irrelevant clause is misspelt.
+        variant_share: probability that a value is written in another form than its
+            canonical word (:data:`VALUE_FORMS`: "carbon fibre", "stl", "gd", ...; a year
+            as ``'93`` at half this rate).
+        fact_typo_rate: probability that a word of a fact (its phrase or its value) of
+            four letters or more is misspelt, still readable ("plastc", "condtion").
 
     Returns:
         Columns ``text`` (str), ``label`` (int, 1 = non-compliant), ``family``,
@@ -488,24 +441,25 @@ def generate_component_texts(
         ("hard_case_share", hard_case_share),
         ("non_compliant_share", non_compliant_share),
         ("typo_rate", typo_rate),
+        ("variant_share", variant_share),
+        ("fact_typo_rate", fact_typo_rate),
     ):
         if not 0 <= share <= 1:
             raise ValueError(f"{name} must be between 0 and 1, got {share}.")
     families = template_families(n_families)
+    style = NoteStyle(max_words, filler_max, typo_rate, variant_share, fact_typo_rate)
     rng = random.Random(seed)
     rows = []
     for _ in range(n_texts):
         family = families[rng.randrange(n_families)]
         hard_case = _pick(rng, HARD_CASES) if rng.random() < hard_case_share else "none"
         non_compliant = bool(rng.random() < non_compliant_share)
-        year, condition, material = _draw_facts(rng, non_compliant, year_min, year_max, hard_case)
-        text, fact_token = _compose(
-            rng, family, year, condition, material, hard_case, max_words, filler_max, typo_rate
-        )
+        facts = _draw_facts(rng, non_compliant, year_min, year_max, hard_case)
+        text, fact_token = _compose(rng, family, facts, hard_case, style)
         rows.append(
             (
                 _style(rng, text),
-                compliance_label(year, condition, material),
+                compliance_label(*facts),
                 family.name,
                 hard_case,
                 fact_token,

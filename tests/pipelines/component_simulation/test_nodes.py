@@ -18,8 +18,9 @@ def test_simulated_file_has_the_note_columns_and_the_options_asked_for():
     assert len(texts) == 600
     assert texts["family"].nunique() == 20
     assert 0.24 < texts["label"].mean() < 0.36
-    # Manufacture years within [1990, 2000] (boundary cases are 1993-1996 anyway).
-    assert texts["text"].str.contains(r"\b(?:199\d|2000)\b").all()
+    # Manufacture years within [1990, 2000] (boundary cases are 1993-1996 anyway), as four
+    # digits or as '97.
+    assert texts["text"].str.contains(r"\b(?:199\d|2000)\b|'(?:9\d|00)\b").all()
 
 
 def test_texts_to_classify_are_new_unlabelled_and_end_with_malformed_rows():
