@@ -11,7 +11,12 @@ from tests.components.small_model import generated_texts, trained_network, train
 
 from mlops_lab.components.model import ComponentComplianceModel
 from mlops_lab.components.text import normalise_text, rejection_reason
-from mlops_lab.components.vectoriser import fit_vocabulary, vectorise_texts, window_length
+from mlops_lab.components.vectoriser import (
+    build_classifier,
+    fit_vocabulary,
+    vectorise_texts,
+    window_length,
+)
 from mlops_lab.registry import RegisteredModelDataset
 from mlops_lab.simulators.component_texts import generate_component_texts
 from mlops_lab.validation import InputValidationError
@@ -177,3 +182,18 @@ def test_registered_version_ships_its_code_only_and_predicts_as_in_memory(
     names = {line.split("==")[0].lower() for line in requirements}
     assert {"mlflow", "keras", "tensorflow", "pandas"} <= names
     assert all("==" in line for line in requirements)
+
+
+@pytest.mark.parametrize("readout", ["max", "last"])
+def test_the_readout_is_the_max_over_positions_or_the_final_state(readout):
+    network = build_classifier(30, 64, 4, 4, 0.0, 0.01, 4, 3, 8, readout=readout)
+    names = [layer.name for layer in network.layers]
+    lstm = network.get_layer("bilstm").forward_layer
+    assert lstm.return_sequences is (readout == "max")
+    assert ("max_over_positions" in names) is (readout == "max")
+    assert network.output_shape == (None, 1)
+
+
+def test_an_unknown_readout_is_refused():
+    with pytest.raises(ValueError, match="readout must be one of"):
+        build_classifier(30, 64, 4, 4, 0.0, 0.01, readout="mean")

@@ -87,6 +87,9 @@ def vectorise_texts(
     return layer(np.asarray(list(texts), dtype=object)).numpy()
 
 
+READOUTS = ("max", "last")
+
+
 def build_classifier(
     vocabulary_size: int,
     sequence_length: int,
@@ -98,30 +101,47 @@ def build_classifier(
     kernel_size: int = 5,
     pool_size: int = 8,
     bidirectional: bool = True,
+    readout: str = "max",
+    embedding_dropout: float = 0.0,
 ) -> keras.Model:
     """Characters -> Embedding -> Conv1D (character n-grams) -> max-pool -> (Bi)LSTM -> logit.
 
     The convolution reads ``kernel_size``-character n-grams, the pooling shortens the
-    sequence ``pool_size`` times, the LSTM reads the whole note. The output is the logit
-    of non-compliance (the packaged model divides it by the fitted temperature before the
-    sigmoid). The LSTM keeps Keras' defaults (tanh / sigmoid, no recurrent dropout,
+    sequence ``pool_size`` times, the LSTM reads the whole note. ``readout`` says how the
+    note's LSTM states become one vector: ``max`` takes each unit's largest value over the
+    positions (a violating fact anywhere is enough: the rule is an *or* of its clauses, and
+    a clause is read in its context, e.g. after a "not"), ``last`` the final states.
+    ``embedding_dropout`` drops whole character channels (``SpatialDropout1D``) so no
+    single character pattern decides alone. The output is the logit of non-compliance
+    (the packaged model divides it by the fitted temperature before the sigmoid).
+
+    The LSTM keeps Keras' defaults (tanh / sigmoid, no recurrent dropout,
     ``unroll=False``), the conditions of the fused cuDNN kernel on a GPU; ``dropout``
     applies to its inputs only.
     """
-    recurrent = keras.layers.LSTM(lstm_units, dropout=dropout, name="lstm")
-    model = keras.Sequential(
-        [
-            keras.Input(shape=(sequence_length,), dtype="int64", name="tokens"),
-            keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding"),
-            keras.layers.Conv1D(
-                conv_filters, kernel_size, padding="same", activation="relu", name="ngrams"
-            ),
-            keras.layers.MaxPooling1D(pool_size, padding="same", name="pool"),
-            keras.layers.Bidirectional(recurrent, name="bilstm") if bidirectional else recurrent,
-            keras.layers.Dense(1, name="non_compliant_logit"),
-        ],
-        name="component_compliance_network",
+    if readout not in READOUTS:
+        raise ValueError(f"readout must be one of {READOUTS}, got {readout!r}.")
+    every_step = readout == "max"
+    recurrent = keras.layers.LSTM(
+        lstm_units, dropout=dropout, return_sequences=every_step, name="lstm"
     )
+    layers = [
+        keras.Input(shape=(sequence_length,), dtype="int64", name="tokens"),
+        keras.layers.Embedding(vocabulary_size, embedding_dim, name="embedding"),
+    ]
+    if embedding_dropout:
+        layers.append(keras.layers.SpatialDropout1D(embedding_dropout, name="character_dropout"))
+    layers += [
+        keras.layers.Conv1D(
+            conv_filters, kernel_size, padding="same", activation="relu", name="ngrams"
+        ),
+        keras.layers.MaxPooling1D(pool_size, padding="same", name="pool"),
+        keras.layers.Bidirectional(recurrent, name="bilstm") if bidirectional else recurrent,
+    ]
+    if every_step:
+        layers.append(keras.layers.GlobalMaxPooling1D(name="max_over_positions"))
+    layers.append(keras.layers.Dense(1, name="non_compliant_logit"))
+    model = keras.Sequential(layers, name="component_compliance_network")
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
         loss=keras.losses.BinaryCrossentropy(from_logits=True),
