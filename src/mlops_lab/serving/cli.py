@@ -3,7 +3,9 @@
 ``kedro serve --model battery-cycles`` serves ``battery-cycles@champion`` of the project's
 MLflow registry (``conf/<env>/mlflow.yml``) on http://127.0.0.1:8080; ``--alias`` or
 ``--version`` pick another version. ``python -m mlops_lab.serving`` does the same outside
-a Kedro project, given ``--tracking-uri``.
+a Kedro project, given ``--tracking-uri``. A model name, alias or version the registry does
+not hold stops either command before it serves (exit status 1, one line naming what the
+registry does hold).
 """
 
 from __future__ import annotations
@@ -26,6 +28,52 @@ def _reference(alias: str | None, version: int | None) -> str:
     if alias and version is not None:
         raise click.UsageError("Give --alias or --version, not both.")
     return str(version) if version is not None else alias or CHAMPION
+
+
+def check_registered(model_name: str, reference: str) -> None:
+    """Fail before serving when the registry holds no such model, alias or version.
+
+    The workers resolve the reference again when they load the model; this check only
+    turns a name, alias or version that does not exist into one message (naming the
+    registered models, or the model's aliases and versions) instead of a server whose
+    ``/health`` says ``failed``.
+
+    Raises:
+        click.ClickException: naming the model, the reference and what exists.
+    """
+    import mlflow
+    from mlflow.exceptions import MlflowException
+    from mlflow.tracking import MlflowClient
+
+    client = MlflowClient()
+    try:
+        model = client.get_registered_model(model_name)
+    except MlflowException as error:
+        if error.error_code != "RESOURCE_DOES_NOT_EXIST":
+            raise
+        names = sorted(m.name for m in client.search_registered_models(max_results=1000))
+        held = f"registered models: {', '.join(names)}" if names else "it holds no models yet"
+        raise click.ClickException(
+            f"No registered model '{model_name}' in the registry {mlflow.get_registry_uri()}; "
+            f"{held}."
+        ) from None
+    versions = sorted(int(v.version) for v in client.search_model_versions(f"name='{model_name}'"))
+    listed = ", ".join(map(str, versions)) or "none"
+    if reference.isdigit():
+        if int(reference) not in versions:
+            raise click.ClickException(
+                f"Registered model '{model_name}' has no version {reference}; "
+                f"its versions: {listed}."
+            )
+        return
+    if reference not in model.aliases:
+        aliases = ", ".join(
+            f"{alias} (version {version})" for alias, version in sorted(model.aliases.items())
+        )
+        raise click.ClickException(
+            f"Registered model '{model_name}' has no alias '{reference}'; "
+            f"its aliases: {aliases or 'none'}; its versions: {listed}."
+        )
 
 
 def serving_options(command: Callable[..., Any]) -> Callable[..., Any]:
@@ -100,12 +148,24 @@ def run_server(
     timeout_s: float,
     graceful_s: float,
 ) -> None:
-    """Serve the model with uvicorn until SIGTERM / SIGINT (in-flight requests finish)."""
+    """Serve the model with uvicorn until SIGTERM / SIGINT (in-flight requests finish).
+
+    Raises:
+        click.ClickException: when the registry holds no such model, alias or version.
+    """
+    import mlflow
+
     from mlops_lab.serving.app import CONFIG_VARIABLE, ServingConfig
 
+    reference = _reference(alias, version)
+    if tracking_uri:
+        mlflow.set_tracking_uri(tracking_uri)
+    if registry_uri or tracking_uri:
+        mlflow.set_registry_uri(registry_uri or tracking_uri)
+    check_registered(model_name, reference)
     config = ServingConfig(
         model_name=model_name,
-        reference=_reference(alias, version),
+        reference=reference,
         tracking_uri=tracking_uri,
         registry_uri=registry_uri,
         limits=Limits(max_body_bytes, max_records, timeout_s),
