@@ -15,6 +15,7 @@ from mlops_lab.battery.splitting import SeriesTooShortError
 from mlops_lab.pipelines.battery_forecasting.nodes import (
     add_ensemble,
     build_battery_report,
+    check_horizon,
     evaluate_on_holdout,
     explain_model,
     plot_residuals,
@@ -89,6 +90,33 @@ def test_split_holdout_keeps_the_model_columns(series: pd.DataFrame) -> None:
         "Daily_Cycles_Used",
     ]
     assert holdout.groupby("Battery_ID").size().to_dict() == {0: 30, 3: 30}
+
+
+BAD_HORIZONS = ["abc", "30", 0, -3, 1.5, True, None]
+
+
+@pytest.mark.parametrize("horizon", BAD_HORIZONS, ids=repr)
+def test_a_horizon_that_is_not_a_positive_whole_number_is_named(
+    series: pd.DataFrame, horizon: object
+) -> None:
+    expected = (
+        "Parameter 'battery_forecasting.horizon' must be a positive whole number of days "
+        f"(1 or more, e.g. 30); got {horizon!r}."
+    )
+    with pytest.raises(ValueError) as refused:
+        split_holdout(series, horizon)
+    assert str(refused.value) == expected
+    with pytest.raises(ValueError) as refused:  # a run started after the split checks too
+        search_forecasters(series, CANDIDATES, horizon, VALIDATION, SEARCH, seed=0)
+    assert str(refused.value) == expected
+
+
+def test_a_whole_number_horizon_is_days(series: pd.DataFrame) -> None:
+    assert check_horizon(1) == 1
+    assert type(check_horizon(np.int64(7))) is int
+    history, holdout = split_holdout(series, np.int64(1))
+    assert holdout.groupby("Battery_ID").size().to_dict() == {0: 1, 3: 1}
+    assert len(history) == len(series) - 2
 
 
 def test_search_lists_every_configuration_with_fold_scores(searched: dict) -> None:

@@ -109,3 +109,22 @@ def test_session_selects_registers_promotes_and_explains(
     model = mlflow.pyfunc.load_model("models:/battery-cycles@champion")
     example = model.input_example
     assert len(model.predict(example)) == len(example)
+
+
+def test_session_names_a_bad_horizon_given_on_the_command_line(kedro_project: Path) -> None:
+    # What `kedro run --params battery_forecasting.horizon=abc` passes to the session.
+    with KedroSession.create(project_path=kedro_project, env="test") as session:
+        session.load_context().catalog.save("daily_battery_time_series", make_series({0: 60}))
+    params = {"battery_forecasting": {"horizon": "abc"}}
+    with (
+        KedroSession.create(
+            project_path=kedro_project, env="test", runtime_params=params
+        ) as session,
+        pytest.raises(ValueError) as refused,
+    ):
+        session.run(pipeline_name="battery_forecasting", node_names=["split_holdout"])
+    assert str(refused.value) == (
+        "Parameter 'battery_forecasting.horizon' must be a positive whole number of days "
+        "(1 or more, e.g. 30); got 'abc'."
+    )
+    assert not list((kedro_project / "data/05_model_input").rglob("forecast_*"))  # nothing split

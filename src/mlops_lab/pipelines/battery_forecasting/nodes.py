@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import numbers
 from typing import Any
 
 import mlflow
@@ -46,12 +47,34 @@ RECORD_COLUMNS = MODEL_COLUMNS[:-1]
 """What a user passes to the registered model: the model columns without the target."""
 
 
+def check_horizon(horizon: Any) -> int:
+    """``battery_forecasting.horizon`` as days, checked: a whole number, at least 1.
+
+    Every node of the pipeline that takes the horizon checks it first, so a bad value
+    (``kedro run --params battery_forecasting.horizon=abc``) is named as the parameter it
+    is, whichever nodes a run starts from.
+
+    Raises:
+        ValueError: naming the parameter, the value given and what is expected.
+    """
+    if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral) or horizon < 1:
+        raise ValueError(
+            f"Parameter 'battery_forecasting.horizon' must be a positive whole number of days "
+            f"(1 or more, e.g. 30); got {horizon!r}."
+        )
+    return int(horizon)
+
+
 def split_holdout(series: pd.DataFrame, horizon: int) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Hold out each battery's last ``horizon`` days; the search never sees them.
 
     Returns:
         (history, hold-out), with the columns the forecasters use.
+
+    Raises:
+        ValueError: ``horizon`` is not a whole number of days, at least 1.
     """
+    horizon = check_horizon(horizon)
     history, holdout = split_last_days(series[MODEL_COLUMNS], horizon)
     logger.info("Hold-out: %d history rows, %d held-out rows", len(history), len(holdout))
     return history, holdout
@@ -123,6 +146,7 @@ def search_forecasters(
         ``leaderboard`` (one row per evaluated configuration), ``forecasts`` (their
         out-of-fold forecasts) and ``summary`` (what stopped the search, wall time).
     """
+    horizon = check_horizon(horizon)
     folds = rolling_origin_folds(history, horizon=horizon, **validation)
     configurations = expand_configurations(
         candidates, search.get("max_configs_per_candidate"), seed
@@ -232,6 +256,7 @@ def add_ensemble(
         MLflow run), ``best_forecasts`` (out-of-fold forecasts of the winner) and
         ``best_metrics`` (for MLflow).
     """
+    horizon = check_horizon(horizon)
     ranges = fold_ranges(history, rolling_origin_folds(history, horizon=horizon, **validation))
     top = leaderboard[leaderboard["status"] == "ok"].sort_values(PRIMARY).head(ensemble["top_k"])
     by_label = {
@@ -478,6 +503,7 @@ def explain_model(challenger: RegisteredModel, horizon: int, n_local: int) -> di
         feature) and SHAP's ``bar_plot``, ``beeswarm_plot`` and ``waterfall_plot`` (the
         first forecast day of the first battery).
     """
+    horizon = check_horizon(horizon)
     table = explanations.shap_table(challenger.python_model, horizon)
     drawn = explanations.figures(table, n_local)
     return {
