@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+import random
 import re
 
 import pytest
@@ -10,6 +12,7 @@ from mlops_lab.components.rule import (
     CONDITIONS,
     MATERIALS,
     VALUE_FORMS,
+    ComponentAttributes,
     read_attributes,
 )
 from mlops_lab.components.text import normalise_text
@@ -22,6 +25,7 @@ from mlops_lab.simulators.component_phrases import (
 from mlops_lab.simulators.component_texts import (
     COLUMNS,
     HARD_CASES,
+    _unknown_clause,
     generate_component_texts,
     template_families,
 )
@@ -46,7 +50,8 @@ def test_same_seed_same_notes_and_other_seed_other_notes(notes):
 def test_families_do_not_depend_on_the_data_seed():
     assert template_families(20) == template_families(20)
     assert len({f.name for f in template_families(300)}) == 300
-    assert len({(f.year, f.condition, f.material, f.order) for f in template_families(300)}) > 290
+    templates = {dataclasses.astuple(family)[1:] for family in template_families(300)}
+    assert len(templates) == 300  # no two families write notes the same way
 
 
 def test_fact_token_points_at_a_fact_value_and_facts_come_late_in_many_notes():
@@ -128,3 +133,25 @@ def test_impossible_requests_are_refused():
         generate_component_texts(n_texts=5, seed=1, non_compliant_share=1.5)
     with pytest.raises(ValueError, match="no year from 1995"):
         generate_component_texts(n_texts=50, seed=1, year_min=1960, year_max=1980)
+
+
+def test_made_up_words_add_wording_no_list_holds_and_never_a_value():
+    def vocabulary(share: float) -> set[str]:
+        notes = generate_component_texts(2000, seed=5, unknown_clause_share=share)
+        return {word for text in notes["text"] for word in normalise_text(text).split()}
+
+    assert len(vocabulary(1.0)) > len(vocabulary(0.0)) + 1000
+    rng = random.Random(0)
+    clauses = [_unknown_clause(rng) for _ in range(2000)]
+    nothing = ComponentAttributes(None, None, None)
+    assert all(read_attributes(normalise_text(clause)) == nothing for clause in clauses)
+
+
+def test_many_families_give_bare_values_and_terse_ones_little_else():
+    families = template_families(300)
+    bare = [f for f in families if "{}" in (f.year, f.condition, f.material)]
+    assert 0.3 < len(bare) / len(families) < 0.8
+    assert any(f.terse for f in families)
+    notes = generate_component_texts(3000, seed=7, hard_case_share=0.0, unknown_clause_share=0.0)
+    words = notes["text"].map(lambda text: len(normalise_text(text).split()))
+    assert words.min() <= 6  # "tow bar steel 2011 good"

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import logging
 import random
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -79,6 +80,10 @@ HARD_CASES = ("negation", "compound", "two_years", "boundary")
 COLUMNS = ["text", "label", "family", "hard_case", "fact_token"]
 FAMILY_SEED = 1995  # family definitions do not depend on the data seed
 TERSE_SHARE = 0.15  # families that write the facts and nothing else
+# Chance that a family gives a fact as the bare value ("steel, 2011, good"), in terse
+# families and in the others.
+TERSE_BARE_SHARE = 0.7
+BARE_SHARE = 0.2
 
 NAMES = ("Dave", "Priya", "M. Kowalski", "Jo", "Tomasz", "Aisha", "Ken", "S. Okafor")
 
@@ -108,13 +113,19 @@ def template_families(n_families: int) -> list[Family]:
     rng = random.Random(FAMILY_SEED)
     families = []
     for index in range(n_families):
-        material = _pick(rng, MATERIAL_PHRASES)
+        terse = rng.random() < TERSE_SHARE
+        bare = TERSE_BARE_SHARE if terse else BARE_SHARE
+
+        def phrase(options: tuple[str, ...], bare: float = bare) -> str:
+            return "{}" if rng.random() < bare else _pick(rng, options)
+
+        material = phrase(MATERIAL_PHRASES)
         noun = _pick(rng, NOUNS) if material == "adjective" or rng.random() < 0.6 else ""
         families.append(
             Family(
                 name=f"family_{index:03d}",
-                year=_pick(rng, YEAR_PHRASES),
-                condition=_pick(rng, CONDITION_PHRASES),
+                year=phrase(YEAR_PHRASES),
+                condition=phrase(CONDITION_PHRASES),
                 material=material,
                 order=tuple(rng.sample(range(3), 3)),
                 connector=_pick(rng, CONNECTORS),
@@ -123,7 +134,7 @@ def template_families(n_families: int) -> list[Family]:
                 subject_last=bool(noun) and rng.random() < 0.2,
                 opening=_pick(rng, OPENINGS) if rng.random() < 0.5 else "",
                 closing=_pick(rng, CLOSINGS) if rng.random() < 0.4 else "",
-                terse=rng.random() < TERSE_SHARE,
+                terse=terse,
             )
         )
     return families
@@ -150,6 +161,67 @@ def _typo(rng: random.Random, word: str) -> str:
     if kind == 1:
         return word[:i] + word[i + 1 :]
     return word[:i] + word[i] + word[i:]
+
+
+# Letters of made-up words; a made-up word never holds a value's word or shorthand.
+_ONSETS = (
+    "b",
+    "br",
+    "c",
+    "ch",
+    "d",
+    "dr",
+    "f",
+    "g",
+    "gr",
+    "h",
+    "k",
+    "l",
+    "m",
+    "p",
+    "pl",
+    "r",
+    "s",
+    "sk",
+    "t",
+    "tr",
+    "v",
+    "w",
+    "z",
+)
+_VOWELS = ("a", "e", "i", "o", "u", "ai", "ou")
+_CODAS = ("", "", "n", "r", "l", "s", "t", "x", "ck", "m")
+_VALUE_STEMS = re.compile(
+    "|".join(
+        sorted(
+            {
+                word
+                for forms in VALUE_FORMS.values()
+                for f in forms
+                for word in normalise_text(f).split()
+                if len(word) > 1
+            }
+            | {"fib"}
+        )
+    )
+)
+
+
+def _made_up_word(rng: random.Random) -> str:
+    """A pronounceable word that is no value: "brantel", "skoumix"."""
+    while True:
+        word = "".join(
+            _pick(rng, _ONSETS) + _pick(rng, _VOWELS) + _pick(rng, _CODAS)
+            for _ in range(rng.randrange(1, 4))
+        )
+        if len(word) >= 3 and not _VALUE_STEMS.search(word):
+            return word
+
+
+def _unknown_clause(rng: random.Random) -> str:
+    """One to three made-up words: wording no list holds, which the facts must outweigh
+    (real notes are full of words a simulator never wrote: "resprayed", "Pads at 4 mm")."""
+    return " ".join(_made_up_word(rng) for _ in range(rng.randrange(1, 4)))
 
 
 def _filler(rng: random.Random, template: str, typo_rate: float) -> str:
@@ -298,6 +370,7 @@ class NoteStyle:
     typo_rate: float
     variant_share: float
     fact_typo_rate: float
+    unknown_clause_share: float
 
 
 def _compose(
@@ -315,6 +388,8 @@ def _compose(
     )
     templates = rng.sample(FILLERS, 0 if family.terse else rng.randrange(0, style.filler_max + 1))
     extras = [_filler(rng, template, style.typo_rate) for template in templates]
+    if rng.random() < style.unknown_clause_share:
+        extras.append(_unknown_clause(rng))
     if hard_case == "compound":
         extras.append(_pick(rng, COMPOUNDS))
     elif hard_case == "two_years":
@@ -410,6 +485,7 @@ def generate_component_texts(
     typo_rate: float = 0.05,
     variant_share: float = 0.3,
     fact_typo_rate: float = 0.02,
+    unknown_clause_share: float = 0.2,
 ) -> pd.DataFrame:
     """Generate ``n_texts`` technicians' notes with their labels under the lab's rule.
 
@@ -428,6 +504,8 @@ def generate_component_texts(
             as ``'93`` at half this rate).
         fact_typo_rate: probability that a word of a fact (its phrase or its value) of
             four letters or more is misspelt, still readable ("plastc", "condtion").
+        unknown_clause_share: probability that a note holds a clause of made-up words
+            ("brantel skoumix"), so that no model learns that every word is a known one.
 
     Returns:
         Columns ``text`` (str), ``label`` (int, 1 = non-compliant), ``family``,
@@ -443,11 +521,14 @@ def generate_component_texts(
         ("typo_rate", typo_rate),
         ("variant_share", variant_share),
         ("fact_typo_rate", fact_typo_rate),
+        ("unknown_clause_share", unknown_clause_share),
     ):
         if not 0 <= share <= 1:
             raise ValueError(f"{name} must be between 0 and 1, got {share}.")
     families = template_families(n_families)
-    style = NoteStyle(max_words, filler_max, typo_rate, variant_share, fact_typo_rate)
+    style = NoteStyle(
+        max_words, filler_max, typo_rate, variant_share, fact_typo_rate, unknown_clause_share
+    )
     rng = random.Random(seed)
     rows = []
     for _ in range(n_texts):
