@@ -749,3 +749,6 @@ OTHER_YEAR_AFTER = (
     "stored since {}",
     "emissions test {}",
 )
+
+# People named in irrelevant clauses ({name}).
+NAMES = ("Dave", "Priya", "M. Kowalski", "Jo", "Tomasz", "Aisha", "Ken", "S. Okafor")

@@ -66,6 +66,7 @@ from mlops_lab.simulators.component_phrases import (
     DETERMINERS,
     FILLERS,
     MATERIAL_PHRASES,
+    NAMES,
     NOUNS,
     OPENINGS,
     OTHER_YEAR_AFTER,
@@ -84,8 +85,6 @@ TERSE_SHARE = 0.15  # families that write the facts and nothing else
 # families and in the others.
 TERSE_BARE_SHARE = 0.7
 BARE_SHARE = 0.2
-
-NAMES = ("Dave", "Priya", "M. Kowalski", "Jo", "Tomasz", "Aisha", "Ken", "S. Okafor")
 
 
 @dataclass(frozen=True)
@@ -161,6 +160,11 @@ def _typo(rng: random.Random, word: str) -> str:
     if kind == 1:
         return word[:i] + word[i + 1 :]
     return word[:i] + word[i] + word[i:]
+
+
+def _misspell(rng: random.Random, text: str, rate: float) -> str:
+    """``text`` with each space-separated word misspelt (:func:`_typo`) at ``rate``."""
+    return " ".join(_typo(rng, word) if rng.random() < rate else word for word in text.split(" "))
 
 
 # Letters of made-up words; a made-up word never holds a value's word or shorthand.
@@ -248,7 +252,7 @@ def _filler(rng: random.Random, template: str, typo_rate: float) -> str:
         vin="".join(rng.choice("ABCDEFGHJKLMNPRSTUVWXYZ0123456789") for _ in range(6)),
         name=_pick(rng, NAMES),
     )
-    return " ".join(_typo(rng, w) if rng.random() < typo_rate else w for w in clause.split())
+    return _misspell(rng, clause, typo_rate)
 
 
 def _draw_facts(
@@ -300,7 +304,7 @@ def _surface(rng: random.Random, value: str, variant_share: float, typo_rate: fl
     with one letter of a word wrong ("plastc", "stele")."""
     forms = VALUE_FORMS[value]
     form = _pick(rng, forms[1:]) if rng.random() < variant_share else forms[0]
-    return " ".join(_typo(rng, w) if rng.random() < typo_rate else w for w in form.split(" "))
+    return _misspell(rng, form, typo_rate)
 
 
 def _year_form(rng: random.Random, year: int, variant_share: float) -> str:
@@ -324,9 +328,7 @@ def _fact_phrases(
 
     def split(template: str, value: str) -> tuple[str, str]:
         before, after = template.split("{}")
-        before = " ".join(
-            _typo(rng, w) if rng.random() < fact_typo_rate else w for w in before.split(" ")
-        )
+        before = _misspell(rng, before, fact_typo_rate)
         return before, value + after
 
     facts = {
