@@ -20,6 +20,7 @@ from mlops_lab.simulators.component_phrases import (
     COMPOUNDS,
     CORRECTIONS,
     DENIALS_AFTER,
+    NOUNS,
     SHORT_DENIALS,
 )
 from mlops_lab.simulators.component_texts import (
@@ -155,3 +156,15 @@ def test_many_families_give_bare_values_and_terse_ones_little_else():
     notes = generate_component_texts(3000, seed=7, hard_case_share=0.0, unknown_clause_share=0.0)
     words = notes["text"].map(lambda text: len(normalise_text(text).split()))
     assert words.min() <= 6  # "tow bar steel 2011 good"
+
+
+def test_a_family_names_many_parts_and_no_part_name_states_a_fact():
+    nothing = ComponentAttributes(None, None, None)
+    assert all(read_attributes(normalise_text(noun)) == nothing for noun in NOUNS)
+    notes = generate_component_texts(3000, seed=7, hard_case_share=0.0, unknown_clause_share=0.0)
+    naming = [f.name for f in template_families(300) if f.names_part]
+    one = notes[notes["family"].isin(naming)].groupby("family")["text"]
+    # Part names vary note by note within a family, so a family's wording is its phrasing,
+    # not one part: each family with a dozen notes names several parts.
+    parts = one.apply(lambda texts: sum(any(n in t.lower() for t in texts) for n in NOUNS))
+    assert (parts[one.size() >= 12] >= 5).all()

@@ -28,8 +28,9 @@ Notes look like real ones:
 * a configurable share of non-compliant notes (``non_compliant_share``).
 
 Phrasing comes in **template families** (column ``family``): a family fixes the phrase of
-each fact, their order, the connector, the subject and the opening and closing; values,
-irrelevant clauses, noise and hard cases vary within it. Family definitions are drawn
+each fact, their order, the connector, whether and where the part is named, and the
+opening and closing; values, the part named, irrelevant clauses, noise and hard cases vary
+within it. Family definitions are drawn
 from their own fixed seed, so the same family name means the same template whatever the
 data seed; a group split by family (``component_data``) tests on wording never seen in
 training. ``fact_token`` is the 0-based position, in the normalised note's words, of the
@@ -85,6 +86,11 @@ TERSE_SHARE = 0.15  # families that write the facts and nothing else
 # families and in the others.
 TERSE_BARE_SHARE = 0.7
 BARE_SHARE = 0.2
+# Families that give the material as an adjective of the part ("Steel hinge, 2015, good",
+# "a carbon fiber splitter"), as many real notes do.
+ADJECTIVE_SHARE = 0.25
+ADJECTIVE = "adjective"
+MADE_UP_PART_SHARE = 0.15  # part names with a made-up word before them
 
 
 @dataclass(frozen=True)
@@ -97,7 +103,7 @@ class Family:
     material: str
     order: tuple[int, ...]
     connector: str
-    noun: str
+    names_part: bool  # the part is named ("the tow bar"); which part varies note by note
     determiner: str
     subject_last: bool
     opening: str
@@ -110,6 +116,8 @@ def template_families(n_families: int) -> list[Family]:
     if n_families < 1:
         raise ValueError(f"n_families must be at least 1, got {n_families}.")
     rng = random.Random(FAMILY_SEED)
+    # Its own stream, so that the share of adjective families changes no other phrase.
+    adjective_rng = random.Random(FAMILY_SEED + 1)
     families = []
     for index in range(n_families):
         terse = rng.random() < TERSE_SHARE
@@ -119,7 +127,9 @@ def template_families(n_families: int) -> list[Family]:
             return "{}" if rng.random() < bare else _pick(rng, options)
 
         material = phrase(MATERIAL_PHRASES)
-        noun = _pick(rng, NOUNS) if material == "adjective" or rng.random() < 0.6 else ""
+        names_part = rng.random() < 0.6
+        if adjective_rng.random() < ADJECTIVE_SHARE:
+            material, names_part = ADJECTIVE, True
         families.append(
             Family(
                 name=f"family_{index:03d}",
@@ -128,9 +138,9 @@ def template_families(n_families: int) -> list[Family]:
                 material=material,
                 order=tuple(rng.sample(range(3), 3)),
                 connector=_pick(rng, CONNECTORS),
-                noun=noun,
-                determiner=_pick(rng, DETERMINERS) if noun else "",
-                subject_last=bool(noun) and rng.random() < 0.2,
+                names_part=names_part,
+                determiner=_pick(rng, DETERMINERS) if names_part else "",
+                subject_last=names_part and rng.random() < 0.2,
                 opening=_pick(rng, OPENINGS) if rng.random() < 0.5 else "",
                 closing=_pick(rng, CLOSINGS) if rng.random() < 0.4 else "",
                 terse=terse,
@@ -226,6 +236,14 @@ def _unknown_clause(rng: random.Random) -> str:
     """One to three made-up words: wording no list holds, which the facts must outweigh
     (real notes are full of words a simulator never wrote: "resprayed", "Pads at 4 mm")."""
     return " ".join(_made_up_word(rng) for _ in range(rng.randrange(1, 4)))
+
+
+def _part_name(rng: random.Random) -> str:
+    """The part a note is about, drawn for each note (a family does not fix it: a writer
+    names whatever part is on the bench), now and then with a made-up word before it
+    ("brantel bracket"), as real notes name parts and makes no list holds."""
+    noun = _pick(rng, NOUNS)
+    return f"{_made_up_word(rng)} {noun}" if rng.random() < MADE_UP_PART_SHARE else noun
 
 
 def _filler(rng: random.Random, template: str, typo_rate: float) -> str:
@@ -335,9 +353,9 @@ def _fact_phrases(
         "year": split(family.year, _year_form(rng, year, variant_share)),
         "condition": split(family.condition, surface(condition)),
     }
-    noun = family.noun
-    if family.material == "adjective":
-        noun = f"{surface(material)} {noun or 'component'}"
+    noun = _part_name(rng) if family.names_part else ""
+    if family.material == ADJECTIVE:
+        noun = f"{surface(material)} {noun}"
     else:
         facts["material"] = split(family.material, surface(material))
     if hard_case == "negation":
@@ -434,7 +452,7 @@ def _compose(
             else:
                 positions.append(_words(text + joint + head))
                 text += joint + head + value
-        if family.material == "adjective":
+        if family.material == ADJECTIVE:
             subject_at = _words(text.split(subject)[0]) + len(family.determiner.split())
             positions.append(subject_at)
         if _words(text) <= max_words:
