@@ -11,7 +11,8 @@ notes:
 * the hand-written development notes and, with ``--sealed``, the sealed ones
   (``data/01_raw/components/README.md``), per kind.
 
-Figures: accuracy with 95 % bootstrap intervals per slice or kind, and recall, precision
+Figures: accuracy with 95 % bootstrap intervals (held-out notes resampled by template
+family, hand-written ones note by note) per slice or kind, and recall, precision
 on non-compliant notes and ECE (15 bins) on all notes, as Markdown tables. The sealed set
 is printed only when asked: look at it after every choice is made, never to make one.
 
@@ -189,9 +190,10 @@ def tables(sets: dict[str, pd.DataFrame], predictions: pd.DataFrame) -> str:
         for figure in ("recall_non_compliant", "precision_non_compliant"):
             cells = "; ".join(f"{m} {interval(overall.loc[m], figure)}" for m in by_model)
             lines.append(f"\n{figure.replace('_', ' ')} (all): {cells}")
+        families = notes["family"].to_numpy() if "family" in notes else None
         ece = {
             model: calibration_error_with_interval(
-                probability, notes["label"].to_numpy(), 15, **BOOTSTRAP
+                probability, notes["label"].to_numpy(), 15, **BOOTSTRAP, groups=families
             )
             for model, probability in probabilities.items()
         }

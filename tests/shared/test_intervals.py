@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlops_lab.reporting.intervals import bootstrap, resampled_positions
+from mlops_lab.reporting.intervals import bootstrap, grouped_positions, resampled_positions
 
 
 def test_blocks_are_runs_of_consecutive_items_wrapping_around() -> None:
@@ -37,3 +37,19 @@ def test_a_batched_figure_gives_the_same_interval_as_one_call_per_resample() -> 
     one_by_one = bootstrap(lambda p: values[p].mean(), 60, 300, seed=4, block=5)
     batched = bootstrap(lambda p: values[p].mean(axis=-1), 60, 300, seed=4, block=5, batched=True)
     assert batched == one_by_one
+
+
+def test_groups_are_drawn_whole_and_widen_the_interval_when_errors_cluster() -> None:
+    groups = np.repeat(np.arange(20), 10)  # 20 families of 10 notes
+    positions = grouped_positions(groups, resamples=200, seed=0)
+    assert positions.shape == (200, 200)
+    # Every run of ten positions is one whole family (families here have ten notes each).
+    assert (np.ptp(groups[positions].reshape(200, 20, 10), axis=2) == 0).all()
+    # Errors in four whole families: resampling notes says +-3 points, families +-9.
+    errors = np.isin(groups, [0, 1, 2, 3]).astype(float)
+    by_note = bootstrap(lambda p: errors[p].mean(), 200, 500, seed=1)
+    by_family = bootstrap(lambda p: errors[p].mean(), 200, 500, seed=1, groups=groups)
+    assert by_family.value == by_note.value == pytest.approx(0.2)
+    assert by_family.high - by_family.low > 2 * (by_note.high - by_note.low)
+    with pytest.raises(ValueError, match="0 items"):
+        grouped_positions(np.array([]), 10, 0)

@@ -5,7 +5,10 @@ word position (a model that reads only the first words misses it), a hard-case k
 the simulator (negation, compound, two years, the 1995 boundary), a length band. For each
 slice and each model (the registered model, the rule's keyword reader, an older version)
 the table gives accuracy, recall and precision on non-compliant notes, each with a
-percentile bootstrap interval (notes resampled with replacement within the slice).
+percentile bootstrap interval. Held-out notes are resampled by template family (whole
+families drawn with replacement): notes of one family share their wording and so their
+errors, and resampling single notes would give intervals too narrow for wording never
+seen. Hand-written notes, each its own wording, are resampled note by note.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import pandas as pd
 from mlops_lab.components.calibration import expected_calibration_error
 from mlops_lab.components.rule import read_label
 from mlops_lab.components.text import normalise_text
-from mlops_lab.reporting.intervals import bootstrap, resampled_positions
+from mlops_lab.reporting.intervals import bootstrap, grouped_positions, resampled_positions
 
 FIGURES = ("accuracy", "recall_non_compliant", "precision_non_compliant")
 
@@ -66,13 +69,23 @@ def _figures(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
 
 
 def figures_with_intervals(
-    labels: np.ndarray, predicted: np.ndarray, resamples: int, level: float, seed: int
+    labels: np.ndarray,
+    predicted: np.ndarray,
+    resamples: int,
+    level: float,
+    seed: int,
+    groups: np.ndarray | None = None,
 ) -> dict[str, float]:
     """``accuracy``, ``recall_non_compliant``, ``precision_non_compliant`` with ``_low`` and
-    ``_high`` bounds of the percentile bootstrap interval at ``level``."""
+    ``_high`` bounds of the percentile bootstrap interval at ``level``; with ``groups``
+    (each note's template family) whole families are resampled."""
     labels, predicted = np.asarray(labels), np.asarray(predicted)
     point = _figures(labels, predicted)
-    draws = resampled_positions(len(labels), resamples, seed)
+    draws = (
+        resampled_positions(len(labels), resamples, seed)
+        if groups is None
+        else grouped_positions(groups, resamples, seed)
+    )
     samples = _figures(labels[draws], predicted[draws])
     tail = 100 * (1 - level) / 2
     result: dict[str, float] = {}
@@ -98,17 +111,19 @@ def slice_table(
         notes: held-out notes with ``label``.
         predictions: predicted labels (0/1) per model name, aligned with ``notes``.
         masks: slices from :func:`slice_masks`.
-        resamples, level, seed: the bootstrap.
+        resamples, level, seed: the bootstrap; with a ``family`` column in ``notes`` it
+            resamples whole template families (notes of one family share their errors).
     """
     rows = []
     for name, mask in masks.items():
         labels = notes.loc[mask, "label"].to_numpy()
+        groups = notes.loc[mask, "family"].to_numpy() if "family" in notes else None
         for model, predicted in predictions.items():
             row = {"slice": name, "model": model, "n": int(mask.sum())}
             row["n_non_compliant"] = int(labels.sum())
             if mask.any():
                 row |= figures_with_intervals(
-                    labels, predicted[mask].to_numpy(), resamples, level, seed
+                    labels, predicted[mask].to_numpy(), resamples, level, seed, groups
                 )
             rows.append(row)
     return pd.DataFrame(rows)
@@ -134,9 +149,11 @@ def calibration_error_with_interval(
     resamples: int,
     level: float,
     seed: int,
+    groups: np.ndarray | None = None,
 ) -> dict[str, float]:
     """``ece`` with ``ece_low`` and ``ece_high``, the percentile bootstrap interval at
-    ``level`` (notes resampled with replacement), ``bins`` equal-width bins."""
+    ``level`` (notes resampled with replacement, or whole ``groups``), ``bins``
+    equal-width bins."""
     probabilities = np.asarray(probabilities, dtype="float64")
     labels = np.asarray(labels, dtype="float64")
     interval = bootstrap(
@@ -146,6 +163,7 @@ def calibration_error_with_interval(
         seed,
         level=level,
         batched=True,
+        groups=groups,
     )
     return {
         "ece": expected_calibration_error(probabilities, labels, bins),

@@ -4,7 +4,8 @@ The figure is a function of the positions of the items it is computed on (test d
 held-out battery-days); the bootstrap calls it on resampled positions. With
 ``block > 1`` the positions are drawn in runs of ``block`` consecutive items (a circular
 block bootstrap), for items in time order whose errors are correlated from one to the
-next.
+next; with ``groups`` whole groups are drawn (a cluster bootstrap), for items that share a
+cause of error.
 """
 
 from __future__ import annotations
@@ -44,6 +45,37 @@ def resampled_positions(n_items: int, resamples: int, seed: int, block: int = 1)
     return runs.reshape(resamples, -1)[:, :n_items]
 
 
+def grouped_positions(groups: np.ndarray, resamples: int, seed: int) -> np.ndarray:
+    """``(resamples, n_items)`` positions drawn group by group (a cluster bootstrap).
+
+    Each resample draws whole groups with replacement (every item of a drawn group) until
+    it holds ``n_items`` positions, the last group cut to fit. For items that share a
+    cause of error (notes written from one template family), so that the interval says
+    how a figure varies with the groups and not only with the items.
+
+    Raises:
+        ValueError: without items or resamples.
+    """
+    groups = np.asarray(groups)
+    if groups.size < 1 or resamples < 1:
+        raise ValueError(
+            f"bootstrap needs items and resamples; got {groups.size} items, {resamples} resamples."
+        )
+    _, codes = np.unique(groups, return_inverse=True)
+    members = [np.flatnonzero(codes == code) for code in range(codes.max() + 1)]
+    rng = np.random.default_rng(seed)
+    n_items, out = groups.size, np.empty((resamples, groups.size), dtype=np.int64)
+    for row in range(resamples):
+        drawn: list[np.ndarray] = []
+        held = 0
+        while held < n_items:
+            group = members[rng.integers(len(members))]
+            drawn.append(group)
+            held += group.size
+        out[row] = np.concatenate(drawn)[:n_items]
+    return out
+
+
 def bootstrap(
     figure: Callable[[np.ndarray], float],
     n_items: int,
@@ -52,15 +84,21 @@ def bootstrap(
     block: int = 1,
     level: float = 0.95,
     batched: bool = False,
+    groups: np.ndarray | None = None,
 ) -> Estimate:
     """``figure`` on all items and its percentile interval over resampled items.
 
     With ``batched``, ``figure`` takes the whole ``(resamples, n_items)`` matrix of
     positions at once and returns one value per row (one numpy pass instead of a call
-    per resample). Resamples on which the figure is undefined (NaN) are left out of the
-    interval.
+    per resample). With ``groups`` (one label per item), whole groups are resampled
+    (:func:`grouped_positions`) instead of items or blocks. Resamples on which the figure
+    is undefined (NaN) are left out of the interval.
     """
-    positions = resampled_positions(n_items, resamples, seed, block)
+    positions = (
+        resampled_positions(n_items, resamples, seed, block)
+        if groups is None
+        else grouped_positions(groups, resamples, seed)
+    )
     if batched:
         value = float(np.ravel(figure(np.arange(n_items)[None, :]))[0])
         draws = np.asarray(figure(positions), dtype=float)

@@ -597,6 +597,7 @@ def rank_compliance_candidates(
     called = {kind: frame["predicted"].to_numpy() for kind, frame in predictions.items()}
     called[RULE_READER] = test[TEXT_COLUMN].map(read_label).to_numpy()
     rows = []
+    families = test["family"].to_numpy()  # resampled whole: see components.evaluation
     for name, predicted in called.items():
         row = {"model": name, "n": len(labels)} | figures_with_intervals(
             labels,
@@ -604,6 +605,7 @@ def rank_compliance_candidates(
             int(bootstrap["resamples"]),
             float(bootstrap["level"]),
             int(bootstrap["seed"]),
+            families,
         )
         if name in predictions:
             probability = predictions[name]["probability"].to_numpy()
@@ -614,6 +616,7 @@ def rank_compliance_candidates(
                 int(bootstrap["resamples"]),
                 float(bootstrap["level"]),
                 int(bootstrap["seed"]),
+                families,
             )
             row["refused"] = int(predictions[name]["refused"].sum())
         rows.append(row)
