@@ -212,6 +212,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         work = args.work or Path(scratch)
+        work.mkdir(parents=True, exist_ok=True)
         today = work / "run-today"
         train(PROJECT_ROOT, today, pythonpath=None)
         sets = note_sets(today, args.sealed)
