@@ -62,18 +62,26 @@ def grouped_positions(groups: np.ndarray, resamples: int, seed: int) -> np.ndarr
             f"bootstrap needs items and resamples; got {groups.size} items, {resamples} resamples."
         )
     _, codes = np.unique(groups, return_inverse=True)
-    members = [np.flatnonzero(codes == code) for code in range(codes.max() + 1)]
-    rng = np.random.default_rng(seed)
-    n_items, out = groups.size, np.empty((resamples, groups.size), dtype=np.int64)
-    for row in range(resamples):
-        drawn: list[np.ndarray] = []
-        held = 0
-        while held < n_items:
-            group = members[rng.integers(len(members))]
-            drawn.append(group)
-            held += group.size
-        out[row] = np.concatenate(drawn)[:n_items]
-    return out
+    order = np.argsort(codes, kind="stable")  # items group by group
+    sizes = np.bincount(codes)
+    starts = np.cumsum(sizes) - sizes
+    n_items, rng = groups.size, np.random.default_rng(seed)
+    # Enough groups per resample to hold n_items nearly always; a short row draws again.
+    width = int(np.ceil(1.5 * n_items / sizes.mean())) + 8
+    drawn = rng.integers(len(sizes), size=(resamples, width))
+    held = np.cumsum(sizes[drawn], axis=1)
+    while (held[:, -1] < n_items).any():
+        more = rng.integers(len(sizes), size=(resamples, width))
+        drawn = np.concatenate([drawn, more], axis=1)
+        held = np.cumsum(sizes[drawn], axis=1)
+    # Position j of a row lies in the first drawn group whose running total passes j; rows
+    # are offset so that one sorted search serves them all.
+    offset = (held[:, -1].max() + 1) * np.arange(resamples)[:, None]
+    found = np.searchsorted((held + offset).ravel(), (np.arange(n_items) + offset).ravel(), "right")
+    slot = found.reshape(resamples, n_items) - held.shape[1] * np.arange(resamples)[:, None]
+    group = np.take_along_axis(drawn, slot, axis=1)
+    before = np.take_along_axis(held, slot, axis=1) - sizes[group]  # items of earlier groups
+    return order[starts[group] + np.arange(n_items) - before]
 
 
 def bootstrap(
