@@ -1,6 +1,6 @@
 """Benchmark: how much the compliance figures depend on which template families are held out.
 
-One split of the 300 template families gives one figure; another split gives another,
+One split of the template families gives one figure; another split gives another,
 and the difference can be larger than any bootstrap interval of one split (the network
 learns from different families, the threshold is set on different ones). This script
 simulates the default notes once, then for each split seed runs ``component_data`` and
