@@ -68,29 +68,6 @@ def _figures(labels: np.ndarray, predicted: np.ndarray) -> np.ndarray:
         )
 
 
-def _draws(n_items: int, resamples: int, seed: int, groups: np.ndarray | None) -> np.ndarray:
-    """Bootstrap positions: notes one by one, or whole ``groups`` (template families)."""
-    if groups is None:
-        return resampled_positions(n_items, resamples, seed)
-    return grouped_positions(groups, resamples, seed)
-
-
-def _figures_over(
-    labels: np.ndarray, predicted: np.ndarray, draws: np.ndarray, level: float
-) -> dict[str, float]:
-    """The figures on all notes with their percentile intervals over ``draws``."""
-    point = _figures(labels, predicted)
-    samples = _figures(labels[draws], predicted[draws])
-    tail = 100 * (1 - level) / 2
-    result: dict[str, float] = {}
-    for i, name in enumerate(FIGURES):
-        column = samples[:, i]
-        defined = column[~np.isnan(column)]
-        low, high = np.percentile(defined, [tail, 100 - tail]) if defined.size else (np.nan,) * 2
-        result |= {name: float(point[i]), f"{name}_low": float(low), f"{name}_high": float(high)}
-    return result
-
-
 def figures_with_intervals(
     labels: np.ndarray,
     predicted: np.ndarray,
@@ -103,7 +80,20 @@ def figures_with_intervals(
     ``_high`` bounds of the percentile bootstrap interval at ``level``; with ``groups``
     (each note's template family) whole families are resampled."""
     labels, predicted = np.asarray(labels), np.asarray(predicted)
-    return _figures_over(labels, predicted, _draws(len(labels), resamples, seed, groups), level)
+    point = _figures(labels, predicted)
+    if groups is None:
+        draws = resampled_positions(len(labels), resamples, seed)
+    else:
+        draws = grouped_positions(groups, resamples, seed)
+    samples = _figures(labels[draws], predicted[draws])
+    tail = 100 * (1 - level) / 2
+    result: dict[str, float] = {}
+    for i, name in enumerate(FIGURES):
+        column = samples[:, i]
+        defined = column[~np.isnan(column)]
+        low, high = np.percentile(defined, [tail, 100 - tail]) if defined.size else (np.nan,) * 2
+        result |= {name: float(point[i]), f"{name}_low": float(low), f"{name}_high": float(high)}
+    return result
 
 
 def slice_table(
@@ -127,12 +117,13 @@ def slice_table(
     for name, mask in masks.items():
         labels = notes.loc[mask, "label"].to_numpy()
         groups = notes.loc[mask, "family"].to_numpy() if "family" in notes else None
-        draws = _draws(len(labels), resamples, seed, groups) if mask.any() else None
         for model, predicted in predictions.items():
             row = {"slice": name, "model": model, "n": int(mask.sum())}
             row["n_non_compliant"] = int(labels.sum())
-            if draws is not None:  # the same resamples for every model of the slice
-                row |= _figures_over(labels, predicted[mask].to_numpy(), draws, level)
+            if mask.any():
+                row |= figures_with_intervals(
+                    labels, predicted[mask].to_numpy(), resamples, level, seed, groups
+                )
             rows.append(row)
     return pd.DataFrame(rows)
 

@@ -10,6 +10,7 @@ cause of error.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -51,7 +52,9 @@ def grouped_positions(groups: np.ndarray, resamples: int, seed: int) -> np.ndarr
     Each resample draws whole groups with replacement (every item of a drawn group) until
     it holds ``n_items`` positions, the last group cut to fit. For items that share a
     cause of error (notes written from one template family), so that the interval says
-    how a figure varies with the groups and not only with the items.
+    how a figure varies with the groups and not only with the items. The same groups,
+    resamples and seed give the same positions, drawn once and shared (read-only) by
+    every figure computed on them.
 
     Raises:
         ValueError: without items or resamples.
@@ -61,11 +64,16 @@ def grouped_positions(groups: np.ndarray, resamples: int, seed: int) -> np.ndarr
         raise ValueError(
             f"bootstrap needs items and resamples; got {groups.size} items, {resamples} resamples."
         )
-    _, codes = np.unique(groups, return_inverse=True)
+    return _grouped_positions(tuple(groups.tolist()), resamples, seed)
+
+
+@functools.lru_cache(maxsize=8)
+def _grouped_positions(groups: tuple, resamples: int, seed: int) -> np.ndarray:
+    _, codes = np.unique(np.asarray(groups), return_inverse=True)
     order = np.argsort(codes, kind="stable")  # items group by group
     sizes = np.bincount(codes)
     starts = np.cumsum(sizes) - sizes
-    n_items, rng = groups.size, np.random.default_rng(seed)
+    n_items, rng = len(groups), np.random.default_rng(seed)
     # Enough groups per resample to hold n_items nearly always; a short row draws again.
     width = int(np.ceil(1.5 * n_items / sizes.mean())) + 8
     drawn = rng.integers(len(sizes), size=(resamples, width))
@@ -81,7 +89,9 @@ def grouped_positions(groups: np.ndarray, resamples: int, seed: int) -> np.ndarr
     slot = found.reshape(resamples, n_items) - held.shape[1] * np.arange(resamples)[:, None]
     group = np.take_along_axis(drawn, slot, axis=1)
     before = np.take_along_axis(held, slot, axis=1) - sizes[group]  # items of earlier groups
-    return order[starts[group] + np.arange(n_items) - before]
+    positions = order[starts[group] + np.arange(n_items) - before]
+    positions.setflags(write=False)  # shared between callers
+    return positions
 
 
 def bootstrap(
