@@ -45,7 +45,7 @@ def test_groups_are_drawn_whole_and_widen_the_interval_when_errors_cluster() -> 
     assert positions.shape == (200, 200)
     # Every run of ten positions is one whole family (families here have ten notes each).
     assert (np.ptp(groups[positions].reshape(200, 20, 10), axis=2) == 0).all()
-    # Errors in four whole families: resampling notes says +-3 points, families +-9.
+    # Errors in four whole families: resampling notes says about +-6 points, families +-17.
     errors = np.isin(groups, [0, 1, 2, 3]).astype(float)
     by_note = bootstrap(lambda p: errors[p].mean(), 200, 500, seed=1)
     by_family = bootstrap(lambda p: errors[p].mean(), 200, 500, seed=1, groups=groups)

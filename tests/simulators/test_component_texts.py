@@ -33,6 +33,7 @@ from mlops_lab.simulators.component_texts import (
 
 # The first word of every written form of a value, as normalised.
 VALUE_WORDS = {normalise_text(form).split()[0] for forms in VALUE_FORMS.values() for form in forms}
+NO_FACT = ComponentAttributes(None, None, None)  # what the rule reads in text with no fact
 
 
 @pytest.fixture(scope="module")
@@ -144,8 +145,7 @@ def test_made_up_words_add_wording_no_list_holds_and_never_a_value():
     assert len(vocabulary(1.0)) > len(vocabulary(0.0)) + 1000
     rng = random.Random(0)
     clauses = [_unknown_clause(rng) for _ in range(2000)]
-    nothing = ComponentAttributes(None, None, None)
-    assert all(read_attributes(normalise_text(clause)) == nothing for clause in clauses)
+    assert all(read_attributes(normalise_text(clause)) == NO_FACT for clause in clauses)
 
 
 def test_many_families_give_bare_values_and_terse_ones_little_else():
@@ -159,8 +159,7 @@ def test_many_families_give_bare_values_and_terse_ones_little_else():
 
 
 def test_a_family_names_many_parts_and_no_part_name_states_a_fact():
-    nothing = ComponentAttributes(None, None, None)
-    assert all(read_attributes(normalise_text(noun)) == nothing for noun in NOUNS)
+    assert all(read_attributes(normalise_text(noun)) == NO_FACT for noun in NOUNS)
     notes = generate_component_texts(3000, seed=7, hard_case_share=0.0, unknown_clause_share=0.0)
     naming = [f.name for f in template_families(300) if f.names_part]
     one = notes[notes["family"].isin(naming)].groupby("family")["text"]

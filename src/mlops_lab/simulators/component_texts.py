@@ -241,7 +241,7 @@ def _unknown_clause(rng: random.Random) -> str:
 def _part_name(rng: random.Random) -> str:
     """The part a note is about, drawn for each note (a family does not fix it: a writer
     names whatever part is on the bench), now and then with a made-up word before it
-    ("brantel bracket"), as real notes name parts and makes no list holds."""
+    ("brantel bracket"): real notes name parts and makes that no list holds."""
     noun = _pick(rng, NOUNS)
     return f"{_made_up_word(rng)} {noun}" if rng.random() < MADE_UP_PART_SHARE else noun
 
