@@ -135,6 +135,10 @@ def test_impossible_requests_are_refused():
         generate_component_texts(n_texts=5, seed=1, non_compliant_share=1.5)
     with pytest.raises(ValueError, match="no year from 1995"):
         generate_component_texts(n_texts=50, seed=1, year_min=1960, year_max=1980)
+    with pytest.raises(ValueError, match="n_families must be a whole number, got 'abc'"):
+        generate_component_texts(n_texts=5, seed=1, n_families="abc")
+    with pytest.raises(ValueError, match=r"max_words must be a whole number, got 2\.5"):
+        generate_component_texts(n_texts=5, seed=1, max_words=2.5)
 
 
 def test_made_up_words_add_wording_no_list_holds_and_never_a_value():

@@ -531,6 +531,16 @@ def generate_component_texts(
         Columns ``text`` (str), ``label`` (int, 1 = non-compliant), ``family``,
         ``hard_case`` (``none`` or one of :data:`HARD_CASES`) and ``fact_token``.
     """
+    for name, count in (
+        ("n_texts", n_texts),
+        ("n_families", n_families),
+        ("max_words", max_words),
+        ("filler_max", filler_max),
+        ("year_min", year_min),
+        ("year_max", year_max),
+    ):
+        if isinstance(count, bool) or not isinstance(count, int):
+            raise ValueError(f"{name} must be a whole number, got {count!r}.")
     if n_texts < 1:
         raise ValueError(f"n_texts must be at least 1, got {n_texts}.")
     if year_min > year_max:
