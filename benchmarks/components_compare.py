@@ -20,10 +20,14 @@ The earlier candidates are pickled objects of the earlier code, so they are load
 run by a Python process with the earlier commit's ``src`` on its path; their predictions
 come back as a Parquet file.
 
+``--params`` (as ``kedro run --params`` takes them) applies to today's lane only, so
+``--against HEAD --params component_simulation.n_texts=32000`` compares the committed
+defaults with a parameter change, both on the notes that change produces.
+
 Usage, from the project root::
 
     .venv/bin/python benchmarks/components_compare.py --against ffbeb69 [--sealed]
-        [--work /path/to/keep/the/copies]
+        [--params a.b=1,...] [--work /path/to/keep/the/copies]
 """
 
 from __future__ import annotations
@@ -39,14 +43,14 @@ from pathlib import Path
 import pandas as pd
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(PROJECT_ROOT))
+
+from benchmarks.components_training import _latest  # noqa: E402
+
 NOTES = PROJECT_ROOT / "data/01_raw/components"
 CANDIDATES = {"char_bilstm": "network_pyfunc.pkl", "tfidf_logreg": "tfidf_pyfunc.pkl"}
 TEST_SPLIT = "data/05_model_input/components/component_texts_test.parquet"
 BOOTSTRAP = {"resamples": 1000, "level": 0.95, "seed": 0}
-
-
-def _latest(folder: Path) -> Path:
-    return sorted(folder.glob("*/*"))[-1]
 
 
 def note_sets(run: Path, sealed: bool) -> dict[str, pd.DataFrame]:
@@ -88,8 +92,9 @@ def predict_candidates(run: Path, sets: dict[str, pd.DataFrame]) -> pd.DataFrame
     return pd.concat(frames, ignore_index=True)
 
 
-def train(source: Path, copy: Path, pythonpath: Path | None) -> None:
-    """The default compliance lane of ``source`` (a project tree) in ``copy``."""
+def train(source: Path, copy: Path, pythonpath: Path | None, params: str = "") -> None:
+    """The compliance lane of ``source`` (a project tree) in ``copy``: its defaults, with
+    ``params`` (``a.b=1,...``) over them when given."""
     environment = dict(os.environ, KEDRO_DISABLE_TELEMETRY="true", TF_CPP_MIN_LOG_LEVEL="2")
     if pythonpath is not None:
         environment["PYTHONPATH"] = f"{pythonpath}{os.pathsep}{source}"
@@ -100,7 +105,7 @@ def train(source: Path, copy: Path, pythonpath: Path | None) -> None:
     # included: it goes to the log, not to the screen.
     with open(log, "w") as stream:
         subprocess.run(
-            [*command, "--keep", str(copy)],
+            [*command, "--keep", str(copy), *(["--params", params] if params else [])],
             cwd=source,
             env=environment,
             check=True,
@@ -209,12 +214,13 @@ def main() -> None:
     parser.add_argument("--against", required=True, help="the earlier commit (any git revision)")
     parser.add_argument("--sealed", action="store_true", help="score the sealed notes too")
     parser.add_argument("--work", type=Path, help="keep the copies and runs here")
+    parser.add_argument("--params", default="", help="today's lane only, as `kedro run --params`")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         work = args.work or Path(scratch)
         work.mkdir(parents=True, exist_ok=True)
         today = work / "run-today"
-        train(PROJECT_ROOT, today, pythonpath=None)
+        train(PROJECT_ROOT, today, pythonpath=None, params=args.params)
         sets = note_sets(today, args.sealed)
         earlier = earlier_predictions(args.against, work, today, args.sealed)
         current = predict_candidates(today, sets)
@@ -222,7 +228,10 @@ def main() -> None:
             [earlier.assign(version="earlier"), current.assign(version="today")],
             ignore_index=True,
         )
-        print(f"earlier: {args.against}; today: the working copy; load {os.getloadavg()}")
+        print(
+            f"earlier: {args.against}; today: the working copy"
+            f"{' with ' + args.params if args.params else ''}; load {os.getloadavg()}"
+        )
         print(tables(sets, predictions))
 
 
