@@ -40,7 +40,8 @@ sys.path.insert(0, str(PROJECT_ROOT))
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from benchmarks.components_training import _latest, _params  # noqa: E402
+from benchmarks.components_training import _latest  # noqa: E402
+from benchmarks.runtime_params import runtime_params  # noqa: E402
 from tests.conftest import copy_project  # noqa: E402  (one definition of "a clean clone")
 
 TARGET_RECALL = 0.99
@@ -96,7 +97,7 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, nargs="+", default=[42, 1, 2])
     parser.add_argument("--params", default="", help="as `kedro run --params` takes them")
     args = parser.parse_args()
-    params = _params(args.params)
+    params = runtime_params(args.params)
     from kedro.framework.startup import bootstrap_project
 
     rows = []

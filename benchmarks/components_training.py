@@ -40,6 +40,7 @@ sys.path.insert(0, str(PROJECT_ROOT))
 os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from benchmarks.runtime_params import runtime_params  # noqa: E402
 from tests.conftest import copy_project  # noqa: E402  (one definition of "a clean clone")
 
 PIPELINES = ("component_simulation", "component_data", "component_compliance")
@@ -48,14 +49,6 @@ NOTE_SETS = {
     "development": PROJECT_ROOT / "data/01_raw/components/independent_notes.csv",
     "sealed": PROJECT_ROOT / "data/01_raw/components/sealed_notes.csv",
 }
-
-
-def _params(text: str) -> dict:
-    """``a.b=1,c=x`` to nested runtime parameters (as ``kedro run --params`` parses them)."""
-    from omegaconf import OmegaConf
-
-    items = [item.strip() for item in text.split(",") if item.strip()]
-    return OmegaConf.to_container(OmegaConf.from_dotlist(items)) if items else {}
 
 
 def _latest(folder: Path) -> Path:
@@ -181,7 +174,7 @@ def main() -> None:
         "--params", default="", help="runtime parameters, as `kedro run --params` takes them"
     )
     args = parser.parse_args()
-    params = _params(args.params)
+    params = runtime_params(args.params)
     if args.keep:
         run(copy_project(args.keep), params)
         return

@@ -42,6 +42,7 @@ os.environ.setdefault("KEDRO_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("MLFLOW_DISABLE_TELEMETRY", "true")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+from benchmarks.runtime_params import runtime_params  # noqa: E402
 from kedro.framework.hooks import hook_impl  # noqa: E402
 from tests.conftest import copy_project  # noqa: E402  (one definition of "a clean clone")
 
@@ -377,15 +378,7 @@ def child_main(argv: list[str]) -> None:
     project, output, mode, *rest = argv
     if mode == "run":
         name, *assignments = rest
-        params: dict = {}
-        for assignment in assignments:  # "a.b.c=1" -> {"a": {"b": {"c": 1}}}, as `--params`
-            key, value = assignment.split("=", 1)
-            *parents, leaf = key.split(".")
-            level = params
-            for parent in parents:
-                level = level.setdefault(parent, {})
-            level[leaf] = int(value) if value.isdigit() else value
-        child_run(Path(project), [name], params, Path(output))
+        child_run(Path(project), [name], runtime_params(",".join(assignments)), Path(output))
     elif mode == "inference":
         child_inference(Path(project), Path(output), int(rest[0]))
     else:
