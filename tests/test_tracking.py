@@ -182,3 +182,32 @@ def test_the_project_maps_every_training_pipeline_to_its_problem(registered_pipe
     assert listed <= set(registered_pipelines)
     for training in ("particle_classification", "battery_forecasting", "component_compliance"):
         assert training in listed
+
+
+def test_batched_metrics_history_logs_what_kedro_mlflow_logs_in_chunks(mlflow_sqlite):
+    """Histories longer than one batch, a single value and a list of single values: the
+    stored steps and values are those kedro-mlflow's own dataset stores, read back by it."""
+    from kedro_mlflow.io.metrics import MlflowMetricsHistoryDataset
+
+    from mlops_lab.tracking import BatchedMetricsHistoryDataset
+
+    long = [{"step": step, "value": step / 7} for step in range(1, 1_503)]
+    data = {
+        "demo.epoch.loss": long,
+        "demo.test.accuracy": {"value": 0.875, "step": 0},
+        "demo.validation.ece": [{"value": 0.5, "step": 0}, {"value": 0.25, "step": 1}],
+    }
+    stored = {}
+    for dataset in (BatchedMetricsHistoryDataset(), MlflowMetricsHistoryDataset()):
+        with mlflow.start_run() as run:
+            dataset.save(data)
+        client = mlflow.MlflowClient()
+        stored[type(dataset).__name__] = {
+            key: sorted((m.step, m.value) for m in client.get_metric_history(run.info.run_id, key))
+            for key in data
+        }
+        assert MlflowMetricsHistoryDataset(run_id=run.info.run_id).load().keys() == data.keys()
+    batched = stored["BatchedMetricsHistoryDataset"]
+    assert batched == stored["MlflowMetricsHistoryDataset"]
+    assert batched["demo.epoch.loss"] == [(step, step / 7) for step in range(1, 1_503)]
+    assert batched["demo.test.accuracy"] == [(0, 0.875)]

@@ -31,16 +31,21 @@ import importlib
 import json
 import logging
 import os
+import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import mlflow
 import numpy as np
 import pandas as pd
+from kedro.io import DatasetError
 from kedro.pipeline import Pipeline
 from kedro.pipeline.node import Node
-from mlflow.entities import RunStatus
+from kedro_mlflow.io.metrics import MlflowMetricsHistoryDataset
+from mlflow.entities import Metric, RunStatus
+from mlflow.tracking import MlflowClient
 from mlflow.utils.validation import MAX_PARAM_VAL_LENGTH
 
 from mlops_lab.registry import RegisteredModel
@@ -407,6 +412,40 @@ def mlflow_dataset(name: str, location: str | None, digest: str) -> Any:
     if source is None:
         source = CodeDatasetSource(tags={"kedro.dataset": name, "location": location or ""})
     return MetaDataset(source=source, name=name, digest=digest[:36])
+
+
+class BatchedMetricsHistoryDataset(MlflowMetricsHistoryDataset):
+    """kedro-mlflow's metrics history dataset, logged in batches instead of value by value.
+
+    The parent logs each value with its own ``log_metric`` call, one SQLite transaction
+    each: the aerosol CNN's 3 members x ~50 epochs x 4 metrics took about 6 s to save. Here
+    a dict is logged with ``MlflowClient.log_batch`` in chunks of
+    :data:`METRICS_PER_BATCH` (MLflow's limit per call), to the active run (or
+    ``run_id``). The catalog entries and what they log (names, values, steps) are the same;
+    loading and ``exists`` are the parent's. Without a run (nothing to batch into), the
+    parent's behaviour is kept.
+    """
+
+    METRICS_PER_BATCH = 1000
+
+    def _save(self, data: Mapping[str, Any]) -> None:
+        try:
+            run_id = self.run_id
+        except DatasetError:
+            run_id = None
+        if run_id is None or not self._logging_activated:
+            super()._save(data)
+            return
+        timestamp = int(time.time() * 1000)
+        metrics = [
+            Metric(key=key, value=float(value), timestamp=timestamp, step=int(step))
+            for key, value, step in chain.from_iterable(
+                self._build_args_list_from_metric_item(key, item) for key, item in data.items()
+            )
+        ]
+        client = MlflowClient()
+        for start in range(0, len(metrics), self.METRICS_PER_BATCH):
+            client.log_batch(run_id, metrics=metrics[start : start + self.METRICS_PER_BATCH])
 
 
 def metric_history(values: Iterable[float]) -> list[dict[str, float | int]]:
