@@ -10,12 +10,13 @@ the promotion decision, and the registered model's inference throughput through 
 
 Then the run's own scores of both registered candidates (the character network and the
 TF-IDF baseline, versions of ``component-compliance``) and the rule's keyword reader on
-both sets of hand-written notes (written by people, not by the generator; see the README
-beside them), as the pipeline's ``score_independent_notes`` wrote them: the development
-set ``data/01_raw/components/independent_notes.csv`` (read while the simulator was
-widened, so optimistic) and the sealed set ``sealed_notes.csv`` (written after,
-independently, never used for a choice): accuracy, recall on non-compliant notes and ECE
-(15 bins) with bootstrap intervals, and the wrong notes per kind, set by set.
+the three sets of hand-written notes (written by people, not by the generator; see the
+README beside them), as the pipeline's ``score_independent_notes`` wrote them: the
+development set ``data/01_raw/components/independent_notes.csv`` (read while the simulator
+was widened, so optimistic) and the sealed sets ``sealed_notes.csv`` and
+``sealed_notes_2.csv`` (written after, independently, never used for a choice): accuracy,
+recall on non-compliant notes and ECE (15 bins) with bootstrap intervals, and the wrong
+notes per kind, set by set.
 
 Usage, from the project root::
 
@@ -48,6 +49,7 @@ PIPELINES = ("component_simulation", "component_data", "component_compliance")
 NOTE_SETS = {
     "development": PROJECT_ROOT / "data/01_raw/components/independent_notes.csv",
     "sealed": PROJECT_ROOT / "data/01_raw/components/sealed_notes.csv",
+    "sealed_2": PROJECT_ROOT / "data/01_raw/components/sealed_notes_2.csv",
 }
 
 

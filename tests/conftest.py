@@ -42,6 +42,7 @@ SHIPPED_RAW_FILES = (
     "data/01_raw/maintenance/car-maintenance-data.csv",
     "data/01_raw/components/independent_notes.csv",
     "data/01_raw/components/sealed_notes.csv",
+    "data/01_raw/components/sealed_notes_2.csv",
 )
 
 

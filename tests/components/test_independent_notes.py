@@ -1,4 +1,4 @@
-"""Both sets of hand-written notes ship with the project, and the models are scored on them."""
+"""The sets of hand-written notes ship with the project, and the models are scored on them."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from mlops_lab.validation import InputValidationError, validate_frame
 RAW = Path(__file__).resolve().parents[2] / "data/01_raw/components"
 NOTES = RAW / "independent_notes.csv"
 SEALED = RAW / "sealed_notes.csv"
+SEALED_2 = RAW / "sealed_notes_2.csv"
 KINDS = {"none", "boundary", "negation", "two_years", "compound", "typo"}
 SEALED_KINDS = {
     "none": 241,
@@ -62,6 +63,35 @@ def test_the_sealed_notes_ship_with_facts_and_labels_that_follow_the_rule():
     assert not set(notes["text"].map(normalise_text)) & set(development["text"].map(normalise_text))
     checked = validate_frame(notes, SEALED_NOTES_SCHEMA, "sealed notes")
     assert checked["year"].dtype.kind == "i" and len(checked) == len(notes)
+
+
+def test_the_second_sealed_notes_are_new_notes_with_facts_and_labels_that_follow_the_rule():
+    notes = pd.read_csv(SEALED_2, keep_default_na=False)
+    assert list(notes.columns) == ["text", "year", "condition", "material", "label", "kind"]
+    assert len(notes) == 300 and not notes["text"].duplicated().any()
+    assert notes["kind"].value_counts().to_dict() == {
+        "none": 180,
+        "negation": 24,
+        "compound": 24,
+        "two_years": 24,
+        "boundary": 24,
+        "typo": 24,
+    }
+    assert notes["label"].value_counts().to_dict() == {1: 152, 0: 148}
+    assert set(notes["condition"]) == set(CONDITIONS)
+    assert set(notes["material"]) == set(MATERIALS)
+    rule = [
+        compliance_label(year, condition, material)
+        for year, condition, material in notes[["year", "condition", "material"]].itertuples(
+            index=False
+        )
+    ]
+    assert notes["label"].tolist() == rule
+    # New notes: none is one of the other two sets' (after normalisation).
+    others = pd.concat([pd.read_csv(path, keep_default_na=False) for path in (NOTES, SEALED)])
+    assert not set(notes["text"].map(normalise_text)) & set(others["text"].map(normalise_text))
+    checked = validate_frame(notes, SEALED_NOTES_SCHEMA, "second sealed notes")
+    assert len(checked) == len(notes)
 
 
 def test_a_sealed_label_that_is_not_the_rules_is_refused_naming_its_rows():

@@ -31,6 +31,7 @@ GATE = {"metric": "components.test.accuracy", "greater_is_better": True, "min_im
 RAW = Path(__file__).resolve().parents[2] / "data/01_raw/components"
 INDEPENDENT_NOTES = RAW / "independent_notes.csv"
 SEALED_NOTES = RAW / "sealed_notes.csv"
+SEALED_NOTES_2 = RAW / "sealed_notes_2.csv"
 # A note whose words must arrive escaped, never as markup.
 MARKUP_NOTE = "<b>bold</b> steel bracket made in 2011 in good condition"
 
@@ -78,6 +79,7 @@ def component_report(tmp_path_factory: pytest.TempPathFactory) -> Path:
         baseline,
         pd.read_csv(INDEPENDENT_NOTES, keep_default_na=False),
         pd.read_csv(SEALED_NOTES, keep_default_na=False),
+        pd.read_csv(SEALED_NOTES_2, keep_default_na=False),
         BOOTSTRAP,
     )
     scores = nodes.score_promotion_candidates(registered, None, predictions, test)
@@ -150,17 +152,18 @@ def test_component_report_renders_its_sections_images_and_highlighted_words(
         assert model in board
     assert "[" in board  # intervals
     assert "No choice of the pipeline uses these figures" in hand_written
-    # Both sets, each with what it is, its gap table, all notes and per kind.
-    assert note_sets == ["Development notes", "Sealed notes"]
+    # Every set, each with what it is, its gap table, all notes and per kind.
+    assert note_sets == ["Development notes", "Sealed notes", "Second sealed notes"]
     assert note_tables == [
         f"{name} notes: {what}"
-        for name in ("Development", "Sealed")
+        for name in ("Development", "Sealed", "Second sealed")
         for what in ("simulated held-out against hand-written", "all notes", "per kind of note")
     ]
     assert "read while the simulator was widened" in hand_written
     assert "optimistic" in hand_written and "never used for a choice" in hand_written
-    assert "329 notes." in hand_written and "400 notes." in hand_written
+    assert all(f"{n} notes." in hand_written for n in (329, 400, 300))
+    assert "saw nothing of the project" in hand_written
     for model in ("char_bilstm", "tfidf_logreg", "rule_reader"):
-        assert hand_written.count(f"{model}: accuracy") == 2
+        assert hand_written.count(f"{model}: accuracy") == 3
     assert "accuracy gap" in hand_written and "negation" in hand_written
     assert "shorthand" in hand_written  # a kind of the sealed set only

@@ -3,9 +3,9 @@
 Built with :mod:`mlops_lab.reporting.html` (inline CSS and images, escaped text). Sections:
 model card, leaderboard, hand-written notes, slices, calibration, threshold, token
 attributions, errors and the promotion decision. Every figure in it is on the project's
-simulated notes and the page says so, except those of the two sets of hand-written notes
-(development, read while the simulator was widened; sealed, written after and
-independently), which are said to be a check that no choice used.
+simulated notes and the page says so, except those of the three sets of hand-written notes
+(development, read while the simulator was widened; sealed and second sealed, written after
+and independently), which are said to be a check that no choice used.
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ GAP_FIGURES = {
 }
 
 
-# The two sets of hand-written notes (column ``notes`` of the scores), as the report says
+# The sets of hand-written notes (column ``notes`` of the scores), as the report says
 # which is which.
 NOTE_SETS = {
     "development": (
@@ -127,7 +127,14 @@ NOTE_SETS = {
         "Sealed notes",
         "Written afterwards by someone who saw neither the simulator nor the development "
         "notes, with the facts of each note recorded and its label computed from them by "
-        "the lab's rule. Never used for a choice: the fairer figure of the two.",
+        "the lab's rule. Never used for a choice.",
+    ),
+    "sealed_2": (
+        "Second sealed notes",
+        "Written later still by a writer who saw nothing of the project (not the "
+        "simulator, not the other sets, not the models), facts recorded and labels "
+        "computed by the lab's rule like the sealed set. Never used for a choice and the "
+        "least looked-at: the fairest figure of the three.",
     ),
 }
 
@@ -177,18 +184,18 @@ def _note_set(name: str, leaderboard: pd.DataFrame, scores: pd.DataFrame) -> lis
 
 
 def _independent_notes(leaderboard: pd.DataFrame, independent: pd.DataFrame) -> Section:
-    """Both sets of hand-written notes, each figure beside its simulated held-out one and
-    the gap; the development set first, then the sealed one."""
+    """Every set of hand-written notes, each figure beside its simulated held-out one and
+    the gap; the development set first, then the sealed ones."""
     blocks = [
         paragraph(
-            "Two sets of technician notes written by people, not by the generator. Both "
+            "Three sets of technician notes written by people, not by the generator. Both "
             "candidates of this run through their pyfunc and the rule's keyword reader; 95 % "
             "percentile bootstrap intervals. No choice of the pipeline uses these figures "
             "(not the ranking, not the threshold, not the gate): they are a check on data "
             "nobody tuned on, and using them for a choice would spoil it. The development "
             "notes were read while the simulator was widened, so their figures are "
-            "optimistic; the sealed notes were written after, independently, and never used "
-            "for a choice.",
+            "optimistic; the two sealed sets were written after, independently, and never "
+            "used for a choice.",
             callout="warn",
         )
     ]

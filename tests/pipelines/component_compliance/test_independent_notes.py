@@ -1,5 +1,5 @@
-"""``score_independent_notes``: both candidates and the rule reader on both sets of
-hand-written notes (development and sealed)."""
+"""``score_independent_notes``: both candidates and the rule reader on the three sets of
+hand-written notes (development, sealed and second sealed)."""
 
 from __future__ import annotations
 
@@ -31,9 +31,11 @@ from mlops_lab.validation import InputValidationError
 ROOT = Path(__file__).resolve().parents[3]
 NOTES = ROOT / "data/01_raw/components/independent_notes.csv"
 SEALED = ROOT / "data/01_raw/components/sealed_notes.csv"
+SEALED_2 = ROOT / "data/01_raw/components/sealed_notes_2.csv"
 CATALOG = yaml.safe_load((ROOT / "conf/base/catalog_components.yml").read_text())
 ENTRY = CATALOG["component_independent_notes"]
 SEALED_ENTRY = CATALOG["component_sealed_notes"]
+SEALED_2_ENTRY = CATALOG["component_sealed_notes_2"]
 BOOTSTRAP = {"resamples": 100, "level": 0.95, "seed": 0}
 CALIBRATION = {"bins": 10, "recall_floor": 0.99, "max_threshold": 0.5}
 BASELINE = {"ngram_range": [2, 4], "max_features": 20000, "C": 10.0}
@@ -64,17 +66,22 @@ def test_the_node_scores_both_sets_as_score_labelled_notes_does_overall_and_per_
     sets = {
         "development": _notes_file(NOTES).load(),
         "sealed": _notes_file(SEALED, SEALED_ENTRY).load(),
+        "sealed_2": _notes_file(SEALED_2, SEALED_2_ENTRY).load(),
     }
     result = score_independent_notes(
-        network, baseline, sets["development"], sets["sealed"], BOOTSTRAP
+        network, baseline, sets["development"], sets["sealed"], sets["sealed_2"], BOOTSTRAP
     )
     scores = result["scores"]
     assert scores.columns[:2].tolist() == ["notes", "group"]
-    assert list(dict.fromkeys(scores["notes"])) == ["development", "sealed"]
+    assert list(dict.fromkeys(scores["notes"])) == ["development", "sealed", "sealed_2"]
     models = {"char_bilstm": network, "tfidf_logreg": baseline}
     reference = dict(bins=ECE_BINS, resamples=100, level=0.95, seed=0)
     expected_metrics = {}
-    for name, stage in (("development", "independent"), ("sealed", "sealed")):
+    for name, stage in (
+        ("development", "independent"),
+        ("sealed", "sealed"),
+        ("sealed_2", "sealed_2"),
+    ):
         notes = sets[name]
         own = scores[scores["notes"] == name].drop(columns="notes")
         overall = own[own["group"] == "all"].drop(columns="group").reset_index(drop=True)
@@ -103,17 +110,17 @@ def test_the_node_scores_both_sets_as_score_labelled_notes_does_overall_and_per_
             for figure in FIGURES
             if not pd.isna(table.loc[model, figure])
         }
-    assert (len(sets["development"]), len(sets["sealed"])) == (329, 400)
+    assert [len(notes) for notes in sets.values()] == [329, 400, 300]
     # Every defined figure of each set is logged under its own prefix, an undefined one
     # (the rule reader's ECE: it gives no probability; a precision when a tiny model calls
     # nothing non-compliant) is not.
     assert result["mlflow_metrics"] == expected_metrics
     prefixes = {key.split(".")[1] for key in result["mlflow_metrics"]}
-    assert prefixes == {"independent", "sealed"}
+    assert prefixes == {"independent", "sealed", "sealed_2"}
 
 
 def _malformed(path: Path, problem: str) -> Path:
-    source = SEALED if problem.startswith("sealed") else NOTES
+    source = {"sealed": SEALED, "second": SEALED_2}.get(problem.split()[0], NOTES)
     notes = pd.read_csv(source, keep_default_na=False).head(20)
     if problem == "missing label":
         notes = notes.drop(columns="label")
@@ -121,7 +128,7 @@ def _malformed(path: Path, problem: str) -> Path:
         notes.loc[3, "label"] = 2
     elif problem == "sealed condition":
         notes.loc[[6, 11], "condition"] = "ok"
-    elif problem == "sealed mislabelled":
+    elif problem in ("sealed mislabelled", "second sealed mislabelled"):
         notes.loc[5, "label"] = 1 - notes.loc[5, "label"]
     notes.to_csv(path, index=False)
     return path
@@ -157,6 +164,13 @@ def _malformed(path: Path, problem: str) -> Path:
             r"table: expected label equal to the lab's rule applied to year, condition and "
             r"material; failed at rows \[5\]",
         ),
+        (
+            "second sealed mislabelled",
+            "component_sealed_notes_2",
+            "second sealed hand-written notes (sealed_notes_2.csv",
+            r"table: expected label equal to the lab's rule applied to year, condition and "
+            r"material; failed at rows \[5\]",
+        ),
     ],
 )
 def test_malformed_notes_are_refused_naming_the_set_file_column_and_rows(
@@ -166,6 +180,7 @@ def test_malformed_notes_are_refused_naming_the_set_file_column_and_rows(
     files = {
         "component_independent_notes": _notes_file(NOTES),
         "component_sealed_notes": _notes_file(SEALED, SEALED_ENTRY),
+        "component_sealed_notes_2": _notes_file(SEALED_2, SEALED_2_ENTRY),
     }
     path = tmp_path / Path(CATALOG[dataset]["filepath"]).name
     files[dataset] = _notes_file(_malformed(path, problem), CATALOG[dataset])

@@ -88,6 +88,10 @@ DEVELOPMENT_SOURCE = "hand-written development notes (independent_notes.csv: tex
 SEALED_SOURCE = (
     "sealed hand-written notes (sealed_notes.csv: text, year, condition, material, label, kind)"
 )
+SEALED_2_SOURCE = (
+    "second sealed hand-written notes (sealed_notes_2.csv: text, year, condition, material, "
+    "label, kind)"
+)
 # Figures of each set of hand-written notes logged to the run, on all notes; their intervals and
 # the figures per kind are in the CSV and the report (logged to the run too): each metric
 # is one MLflow call, 2-20 ms on the shared machine, and the node's budget is 2 s.
@@ -669,33 +673,37 @@ def score_independent_notes(
     baseline: TfidfComplianceModel,
     development: pd.DataFrame,
     sealed: pd.DataFrame,
+    sealed_2: pd.DataFrame,
     bootstrap: dict[str, Any],
 ) -> dict[str, Any]:
-    """Both candidates and the rule's keyword reader on both sets of hand-written notes.
+    """Both candidates and the rule's keyword reader on the three sets of hand-written notes.
 
     The notes were written by people, not by the simulator, and no node of the lane fits,
     calibrates or chooses anything on them: this is a check of the run, never an input of
     the ranking or the gate. The development set was read while the simulator was
     widened, so its figures are optimistic; the sealed set was written afterwards by
     someone who saw neither the simulator nor the first set, and no setting is chosen with
-    it. Each candidate is scored through its pyfunc ``predict`` (a note it refuses counts
-    as called non-compliant), as on the held-out notes; the rule reader reads the
-    normalised note.
+    it; the second sealed set was written later still, by a writer who saw nothing of the
+    project (not the simulator, not the other sets, not the models), and is the least
+    looked-at of the three. Each candidate is scored through its pyfunc ``predict`` (a
+    note it refuses counts as called non-compliant), as on the held-out notes; the rule
+    reader reads the normalised note.
 
     Args:
         network, baseline: the packaged candidates (the objects that get registered).
         development: the hand-written development notes, ``text``, ``label``
             (1 = non-compliant), ``kind``.
-        sealed: the sealed notes, ``text``, ``year``, ``condition``, ``material``,
-            ``label`` (the rule's label of those facts), ``kind``.
+        sealed, sealed_2: the sealed notes, ``text``, ``year``, ``condition``,
+            ``material``, ``label`` (the rule's label of those facts), ``kind``.
         bootstrap: ``resamples``, ``level``, ``seed`` of the intervals.
 
     Returns:
-        ``scores`` (first column ``notes``, ``development`` then ``sealed``; one row per
+        ``scores`` (first column ``notes``: ``development``, ``sealed``, ``sealed_2``; one row per
         note group, ``all`` then each kind, and model: accuracy, recall and precision on
         non-compliant notes and, for the candidates, ECE with bootstrap intervals) and
         ``mlflow_metrics`` (on all notes: ``components.independent.<model>.<figure>`` for
-        the development set, ``components.sealed.<model>.<figure>`` for the sealed one).
+        the development set, ``components.sealed.<model>.<figure>`` and
+        ``components.sealed_2.<model>.<figure>`` for the sealed ones).
 
     Raises:
         InputValidationError: naming the set, the column and rows when a set does not fit
@@ -707,6 +715,7 @@ def score_independent_notes(
     sets = (
         ("development", "independent", development, INDEPENDENT_NOTES_SCHEMA, DEVELOPMENT_SOURCE),
         ("sealed", "sealed", sealed, SEALED_NOTES_SCHEMA, SEALED_SOURCE),
+        ("sealed_2", "sealed_2", sealed_2, SEALED_NOTES_SCHEMA, SEALED_2_SOURCE),
     )
     tables, metrics = [], {}
     for name, stage, notes, schema, source in sets:

@@ -137,6 +137,7 @@ def create_pipeline(**kwargs) -> Pipeline:
                     "component_tfidf_pyfunc",
                     "component_independent_notes",
                     "component_sealed_notes",
+                    "component_sealed_notes_2",
                     "params:component_compliance.evaluation.bootstrap",
                 ],
                 outputs={
