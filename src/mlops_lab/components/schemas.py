@@ -9,11 +9,12 @@ Hand-written development notes (``independent_notes.csv``): ``text``, the ``labe
 by the person who wrote the note, and ``kind`` (what makes the note hard, as the writer saw
 it). They were read while the simulator was widened, so their figures are optimistic.
 
-Sealed hand-written notes (``sealed_notes.csv`` and ``sealed_notes_2.csv``): ``text``, the three facts the writer
-recorded for each note (``year`` of manufacture, ``condition``, ``material``), the ``label``
-computed from them by the lab's rule and ``kind``. The table-level check refuses a row
-whose label is not :func:`mlops_lab.components.rule.compliance_label` of its facts, so the
-label of a sealed note can only change with its facts.
+Sealed hand-written notes (``sealed_notes.csv`` and ``sealed_notes_2.csv``): ``text``, the
+three facts the writer recorded for each note (``year`` of manufacture, ``condition``,
+``material``), the ``label`` computed from them by the lab's rule and ``kind``. The
+table-level check refuses a row whose label is not
+:func:`mlops_lab.components.rule.compliance_label` of its facts, so the label of a sealed
+note can only change with its facts.
 """
 
 from __future__ import annotations
