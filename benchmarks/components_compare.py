@@ -14,7 +14,7 @@ notes:
 Figures: accuracy with 95 % bootstrap intervals (held-out notes resampled by template
 family, hand-written ones note by note) per slice or kind, and recall, precision
 on non-compliant notes and ECE (15 bins) on all notes, as Markdown tables. The sealed sets
-are printed only when asked: look at it after every choice is made, never to make one.
+are printed only when asked: look at them after every choice is made, never to make one.
 
 The earlier candidates are pickled objects of the earlier code, so they are loaded and
 run by a Python process with the earlier commit's ``src`` on its path; their predictions
@@ -45,28 +45,21 @@ import pandas as pd
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(PROJECT_ROOT))
 
-from benchmarks.components_training import _latest  # noqa: E402
+from benchmarks.components_training import NOTE_SETS, _latest  # noqa: E402
 
-NOTES = PROJECT_ROOT / "data/01_raw/components"
 CANDIDATES = {"char_bilstm": "network_pyfunc.pkl", "tfidf_logreg": "tfidf_pyfunc.pkl"}
 TEST_SPLIT = "data/05_model_input/components/component_texts_test.parquet"
 BOOTSTRAP = {"resamples": 1000, "level": 0.95, "seed": 0}
 
 
-# The sealed sets, printed with --sealed only (data/01_raw/components/README.md).
-SEALED_SETS = {"sealed": "sealed_notes.csv", "sealed_2": "sealed_notes_2.csv"}
-
-
 def note_sets(run: Path, sealed: bool) -> dict[str, pd.DataFrame]:
     """The notes every candidate is scored on, by set name."""
-    sets = {
-        "held_out": pd.read_parquet(_latest(run / TEST_SPLIT)).reset_index(drop=True),
-        "development": pd.read_csv(NOTES / "independent_notes.csv", keep_default_na=False),
+    held_out = pd.read_parquet(_latest(run / TEST_SPLIT)).reset_index(drop=True)
+    return {"held_out": held_out} | {
+        name: pd.read_csv(path, keep_default_na=False)
+        for name, path in NOTE_SETS.items()
+        if name == "development" or sealed  # the sealed sets with --sealed only
     }
-    if sealed:
-        for name, file in SEALED_SETS.items():
-            sets[name] = pd.read_csv(NOTES / file, keep_default_na=False)
-    return sets
 
 
 def predict_candidates(run: Path, sets: dict[str, pd.DataFrame]) -> pd.DataFrame:

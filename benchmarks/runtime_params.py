@@ -19,8 +19,9 @@ def base_parameters(conf: Path = PROJECT_ROOT / "conf" / "base") -> dict[str, An
     from omegaconf import OmegaConf
 
     files = sorted(conf.glob("parameters*.yml"))
-    merged = OmegaConf.merge(*(OmegaConf.load(path) for path in files)) if files else {}
-    return OmegaConf.to_container(merged) if files else {}
+    if not files:
+        return {}
+    return OmegaConf.to_container(OmegaConf.merge(*(OmegaConf.load(path) for path in files)))
 
 
 def _unknown(key: str, known: dict[str, Any]) -> str | None:
