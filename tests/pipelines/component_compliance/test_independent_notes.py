@@ -59,7 +59,7 @@ def candidates():
     return untrained_package(sequence_length=256), baseline
 
 
-def test_the_node_scores_both_sets_as_score_labelled_notes_does_overall_and_per_kind(
+def test_the_node_scores_every_set_as_score_labelled_notes_does_overall_and_per_kind(
     candidates,
 ):
     network, baseline = candidates
