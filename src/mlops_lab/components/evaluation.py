@@ -22,7 +22,12 @@ import pandas as pd
 from mlops_lab.components.calibration import expected_calibration_error
 from mlops_lab.components.rule import read_label
 from mlops_lab.components.text import normalise_text
-from mlops_lab.reporting.intervals import bootstrap, grouped_positions, resampled_positions
+from mlops_lab.reporting.intervals import (
+    CHUNK,
+    bootstrap,
+    grouped_positions,
+    resampled_positions,
+)
 
 FIGURES = ("accuracy", "recall_non_compliant", "precision_non_compliant")
 
@@ -85,7 +90,12 @@ def figures_with_intervals(
         draws = resampled_positions(len(labels), resamples, seed)
     else:
         draws = grouped_positions(groups, resamples, seed)
-    samples = _figures(labels[draws], predicted[draws])
+    samples = np.concatenate(
+        [
+            _figures(labels[rows], predicted[rows])
+            for rows in (draws[first : first + CHUNK] for first in range(0, len(draws), CHUNK))
+        ]
+    )
     tail = 100 * (1 - level) / 2
     result: dict[str, float] = {}
     for i, name in enumerate(FIGURES):

@@ -36,7 +36,7 @@ from mlops_lab.components.text import normalise_text, rejection_reason
 from mlops_lab.validation import InputValidationError
 
 TEXT_COLUMN = "text"
-PREDICT_BATCH_SIZE = 1024
+PREDICT_BATCH_SIZE = 256
 
 
 class ComplianceTextModel(mlflow.pyfunc.PythonModel):

@@ -16,6 +16,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+# Positions are stored as 32-bit integers: a (1000, 6,000) matrix then takes 24 MB.
+POSITION = np.int32
+# Resamples a batched figure is computed on at once, so that its intermediate arrays stay
+# at (CHUNK, n_items) whatever the number of resamples.
+CHUNK = 100
+
 
 @dataclass(frozen=True)
 class Estimate:
@@ -41,8 +47,8 @@ def resampled_positions(n_items: int, resamples: int, seed: int, block: int = 1)
             f"items, {resamples} resamples, block {block}."
         )
     rng = np.random.default_rng(seed)
-    starts = rng.integers(0, n_items, size=(resamples, -(-n_items // block)))
-    runs = (starts[:, :, None] + np.arange(block)) % n_items
+    starts = rng.integers(0, n_items, size=(resamples, -(-n_items // block)), dtype=POSITION)
+    runs = (starts[:, :, None] + np.arange(block, dtype=POSITION)) % n_items
     return runs.reshape(resamples, -1)[:, :n_items]
 
 
@@ -67,7 +73,7 @@ def grouped_positions(groups: np.ndarray, resamples: int, seed: int) -> np.ndarr
     return _grouped_positions(tuple(groups.tolist()), resamples, seed)
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=4)
 def _grouped_positions(groups: tuple, resamples: int, seed: int) -> np.ndarray:
     _, codes = np.unique(np.asarray(groups), return_inverse=True)
     order = np.argsort(codes, kind="stable")  # items group by group
@@ -82,16 +88,27 @@ def _grouped_positions(groups: tuple, resamples: int, seed: int) -> np.ndarray:
         more = rng.integers(len(sizes), size=(resamples, width))
         drawn = np.concatenate([drawn, more], axis=1)
         held = np.cumsum(sizes[drawn], axis=1)
-    # Position j of a row lies in the first drawn group whose running total passes j; rows
-    # are offset so that one sorted search serves them all.
-    offset = (held[:, -1].max() + 1) * np.arange(resamples)[:, None]
-    found = np.searchsorted((held + offset).ravel(), (np.arange(n_items) + offset).ravel(), "right")
-    slot = found.reshape(resamples, n_items) - held.shape[1] * np.arange(resamples)[:, None]
-    group = np.take_along_axis(drawn, slot, axis=1)
-    before = np.take_along_axis(held, slot, axis=1) - sizes[group]  # items of earlier groups
-    positions = order[starts[group] + np.arange(n_items) - before]
+    positions = np.empty((resamples, n_items), dtype=POSITION)
+    for first in range(0, resamples, CHUNK):
+        rows = slice(first, first + CHUNK)
+        positions[rows] = _positions_in_drawn_groups(drawn[rows], held[rows], sizes, starts, order)
     positions.setflags(write=False)  # shared between callers
     return positions
+
+
+def _positions_in_drawn_groups(
+    drawn: np.ndarray, held: np.ndarray, sizes: np.ndarray, starts: np.ndarray, order: np.ndarray
+) -> np.ndarray:
+    """Item positions of each row's drawn groups, in drawing order, ``len(order)`` per row."""
+    rows, n_items = len(drawn), len(order)
+    # Position j of a row lies in the first drawn group whose running total passes j; rows
+    # are offset so that one sorted search serves them all.
+    offset = (held[:, -1].max() + 1) * np.arange(rows)[:, None]
+    found = np.searchsorted((held + offset).ravel(), (np.arange(n_items) + offset).ravel(), "right")
+    slot = found.reshape(rows, n_items) - held.shape[1] * np.arange(rows)[:, None]
+    group = np.take_along_axis(drawn, slot, axis=1)
+    before = np.take_along_axis(held, slot, axis=1) - sizes[group]  # items of earlier groups
+    return order[starts[group] + np.arange(n_items) - before]
 
 
 def bootstrap(
@@ -106,10 +123,10 @@ def bootstrap(
 ) -> Estimate:
     """``figure`` on all items and its percentile interval over resampled items.
 
-    With ``batched``, ``figure`` takes the whole ``(resamples, n_items)`` matrix of
-    positions at once and returns one value per row (one numpy pass instead of a call
-    per resample). With ``groups`` (one label per item), whole groups are resampled
-    (:func:`grouped_positions`) instead of items or blocks. Resamples on which the figure
+    With ``batched``, ``figure`` takes a ``(rows, n_items)`` matrix of positions,
+    :data:`CHUNK` resamples at a time, and returns one value per row (a numpy pass per
+    chunk instead of a call per resample). With ``groups`` (one label per item), whole
+    groups are resampled (:func:`grouped_positions`) instead of items or blocks. Resamples on which the figure
     is undefined (NaN) are left out of the interval.
     """
     positions = (
@@ -119,7 +136,12 @@ def bootstrap(
     )
     if batched:
         value = float(np.ravel(figure(np.arange(n_items)[None, :]))[0])
-        draws = np.asarray(figure(positions), dtype=float)
+        draws = np.concatenate(
+            [
+                np.ravel(np.asarray(figure(positions[first : first + CHUNK]), dtype=float))
+                for first in range(0, len(positions), CHUNK)
+            ]
+        )
     else:
         value = float(figure(np.arange(n_items)))
         draws = np.array([figure(p) for p in positions], dtype=float)
