@@ -126,8 +126,8 @@ def bootstrap(
     With ``batched``, ``figure`` takes a ``(rows, n_items)`` matrix of positions,
     :data:`CHUNK` resamples at a time, and returns one value per row (a numpy pass per
     chunk instead of a call per resample). With ``groups`` (one label per item), whole
-    groups are resampled (:func:`grouped_positions`) instead of items or blocks. Resamples on which the figure
-    is undefined (NaN) are left out of the interval.
+    groups are resampled (:func:`grouped_positions`) instead of items or blocks.
+    Resamples on which the figure is undefined (NaN) are left out of the interval.
     """
     positions = (
         resampled_positions(n_items, resamples, seed, block)
