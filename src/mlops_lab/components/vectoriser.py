@@ -96,7 +96,7 @@ def build_classifier(
     embedding_dim: int,
     lstm_units: int,
     dropout: float,
-    learning_rate: float,
+    learning_rate: float | keras.optimizers.schedules.LearningRateSchedule,
     conv_filters: int = 64,
     kernel_size: int = 5,
     pool_size: int = 8,

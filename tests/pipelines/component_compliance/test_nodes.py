@@ -91,6 +91,33 @@ def test_training_stops_when_validation_loss_stops_improving():
     assert (history["epochs_run"], history["best_epoch"]) == (2, 1)
 
 
+@pytest.mark.slow
+def test_cosine_schedule_ends_at_its_final_fraction_of_the_learning_rate():
+    train, validation = generated_texts(300, seed=4), generated_texts(100, seed=5)
+    spec = fit_text_vectoriser(train, max_tokens=100, window=WINDOW)
+    cosine = {
+        **TRAINING,
+        "max_epochs": 2,
+        "schedule": "cosine",
+        "final_fraction": 0.1,
+        "early_stopping": {"patience": 5, "min_delta": 0.0},
+    }
+    model, history = train_compliance_classifier(train, validation, spec, MODEL, cosine, seed=3)
+    optimizer = model.get_layer("component_compliance_network").optimizer
+    steps = history["epochs_run"] * -(-len(train) // TRAINING["batch_size"])
+    assert int(optimizer.iterations) == steps
+    assert float(optimizer.learning_rate) == pytest.approx(0.1 * TRAINING["learning_rate"])
+
+
+def test_an_unknown_learning_rate_schedule_is_refused_by_name():
+    train = generated_texts(50, seed=4)
+    spec = fit_text_vectoriser(train, max_tokens=100, window=WINDOW)
+    with pytest.raises(ValueError, match=r"training\.schedule must be 'constant' or 'cosine'"):
+        train_compliance_classifier(
+            train, train, spec, MODEL, {**TRAINING, "schedule": "linear"}, seed=3
+        )
+
+
 def test_calibration_fits_a_temperature_and_a_threshold_for_the_recall_floor():
     model, _, _ = trained_network()
     validation = generated_texts(400, seed=12)

@@ -145,6 +145,30 @@ def _token_dataset(
     return dataset.batch(batch_size).prefetch(tf.data.AUTOTUNE)
 
 
+def _learning_rate(
+    training_params: dict[str, Any], steps_per_epoch: int
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """``learning_rate`` held constant, or with ``schedule: cosine`` falling along half a
+    cosine to ``learning_rate x final_fraction`` at the end of ``max_epochs``.
+
+    Raises:
+        ValueError: for another schedule name.
+    """
+    rate = float(training_params["learning_rate"])
+    schedule = training_params.get("schedule", "constant")
+    if schedule == "constant":
+        return rate
+    if schedule == "cosine":
+        return keras.optimizers.schedules.CosineDecay(
+            rate,
+            decay_steps=int(training_params["max_epochs"]) * steps_per_epoch,
+            alpha=float(training_params.get("final_fraction", 0.0)),
+        )
+    raise ValueError(
+        f"component_compliance.training.schedule must be 'constant' or 'cosine', got {schedule!r}."
+    )
+
+
 def train_compliance_classifier(
     train: pd.DataFrame,
     validation: pd.DataFrame,
@@ -167,7 +191,9 @@ def train_compliance_classifier(
         model_params: ``embedding_dim``, ``conv_filters``, ``kernel_size``, ``pool_size``,
             ``lstm_units``, ``bidirectional``, ``dropout``.
         training_params: ``learning_rate``, ``max_epochs``, ``batch_size``,
-            ``early_stopping`` (``patience``, ``min_delta``), ``verbose``.
+            ``early_stopping`` (``patience``, ``min_delta``), ``verbose``; optionally
+            ``schedule`` (``constant`` or ``cosine``) and ``final_fraction``
+            (:func:`_learning_rate`).
         seed: seeds Python, NumPy, TensorFlow and the shuffling.
 
     Returns:
@@ -179,18 +205,20 @@ def train_compliance_classifier(
     vocabulary = vectoriser_spec["vocabulary"]
     sequence_length = int(vectoriser_spec["sequence_length"])
     vectoriser = text_vectoriser(vocabulary, sequence_length)
-    with training_strategy().scope():  # multi-node on Azure ML when configured
-        network = build_classifier(
-            vocabulary_size=len(vocabulary),
-            sequence_length=sequence_length,
-            learning_rate=training_params["learning_rate"],
-            **model_params,
-        )
     fits = {
         name: frame[frame["text"].str.len() <= sequence_length]
         for name, frame in (("train", train), ("validation", validation))
     }
     batch_size = int(training_params["batch_size"])
+    with training_strategy().scope():  # multi-node on Azure ML when configured
+        network = build_classifier(
+            vocabulary_size=len(vocabulary),
+            sequence_length=sequence_length,
+            learning_rate=_learning_rate(
+                training_params, steps_per_epoch=-(-len(fits["train"]) // batch_size)
+            ),
+            **model_params,
+        )
     train_batches = _token_dataset(
         vectoriser(tf.constant(fits["train"]["text"].to_numpy(dtype=object))),
         fits["train"]["label"].to_numpy(),
