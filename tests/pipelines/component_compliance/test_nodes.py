@@ -77,24 +77,29 @@ def test_training_restores_the_weights_of_the_best_validation_epoch():
     assert history["notes_left_out"] == 0
 
 
-@pytest.mark.slow
-def test_training_stops_when_validation_loss_stops_improving():
+def _train_on_small_notes(training: dict) -> tuple:
+    """Train the small network on 300 generated notes (100 for validation) with ``training``;
+    the model, its history and the number of training notes."""
     train, validation = generated_texts(300, seed=4), generated_texts(100, seed=5)
     spec = fit_text_vectoriser(train, max_tokens=100, window=WINDOW)
+    model, history = train_compliance_classifier(train, validation, spec, MODEL, training, seed=3)
+    return model, history, len(train)
+
+
+@pytest.mark.slow
+def test_training_stops_when_validation_loss_stops_improving():
     # No epoch can improve the loss by 10: the first is the best, one more is patience.
     never_better = {
         **TRAINING,
         "max_epochs": 20,
         "early_stopping": {"patience": 1, "min_delta": 10},
     }
-    _, history = train_compliance_classifier(train, validation, spec, MODEL, never_better, seed=3)
+    _, history, _ = _train_on_small_notes(never_better)
     assert (history["epochs_run"], history["best_epoch"]) == (2, 1)
 
 
 @pytest.mark.slow
 def test_cosine_schedule_ends_at_its_final_fraction_of_the_learning_rate():
-    train, validation = generated_texts(300, seed=4), generated_texts(100, seed=5)
-    spec = fit_text_vectoriser(train, max_tokens=100, window=WINDOW)
     cosine = {
         **TRAINING,
         "max_epochs": 2,
@@ -102,9 +107,9 @@ def test_cosine_schedule_ends_at_its_final_fraction_of_the_learning_rate():
         "final_fraction": 0.1,
         "early_stopping": {"patience": 5, "min_delta": 0.0},
     }
-    model, history = train_compliance_classifier(train, validation, spec, MODEL, cosine, seed=3)
+    model, history, n_train = _train_on_small_notes(cosine)
     optimizer = model.get_layer("component_compliance_network").optimizer
-    steps = history["epochs_run"] * -(-len(train) // TRAINING["batch_size"])
+    steps = history["epochs_run"] * -(-n_train // TRAINING["batch_size"])
     assert int(optimizer.iterations) == steps
     assert float(optimizer.learning_rate) == pytest.approx(0.1 * TRAINING["learning_rate"])
 
