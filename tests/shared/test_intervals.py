@@ -53,3 +53,20 @@ def test_groups_are_drawn_whole_and_widen_the_interval_when_errors_cluster() -> 
     assert by_family.high - by_family.low > 2 * (by_note.high - by_note.low)
     with pytest.raises(ValueError, match="0 items"):
         grouped_positions(np.array([]), 10, 0)
+
+
+def test_bias_correction_moves_the_interval_of_an_inflated_figure_over_it() -> None:
+    # |mean| of centred values is 0; every resample's |mean| is above 0, so the plain
+    # percentile interval lies wholly above the figure and the corrected one covers it.
+    values = np.random.default_rng(3).normal(size=300)
+    values -= values.mean()
+
+    def absolute_mean(positions: np.ndarray) -> float:
+        return abs(float(values[positions].mean()))
+
+    plain = bootstrap(absolute_mean, len(values), resamples=300, seed=0)
+    corrected = bootstrap(absolute_mean, len(values), 300, seed=0, bias_corrected=True)
+    assert plain.value == corrected.value == pytest.approx(0.0, abs=1e-12)
+    assert plain.low > 0
+    assert corrected.low < 0 < corrected.high
+    assert corrected.high - corrected.low == pytest.approx(plain.high - plain.low)

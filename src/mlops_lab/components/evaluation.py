@@ -162,7 +162,8 @@ def calibration_error_with_interval(
 ) -> dict[str, float]:
     """``ece`` with ``ece_low`` and ``ece_high``, the percentile bootstrap interval at
     ``level`` (notes resampled with replacement, or whole ``groups``), ``bins``
-    equal-width bins."""
+    equal-width bins; bias-corrected (resampling inflates a binned ECE, see
+    :func:`mlops_lab.reporting.intervals.bootstrap`) and cut at 0."""
     probabilities = np.asarray(probabilities, dtype="float64")
     labels = np.asarray(labels, dtype="float64")
     interval = bootstrap(
@@ -173,10 +174,11 @@ def calibration_error_with_interval(
         level=level,
         batched=True,
         groups=groups,
+        bias_corrected=True,
     )
     return {
         "ece": expected_calibration_error(probabilities, labels, bins),
-        "ece_low": interval.low,
+        "ece_low": max(0.0, interval.low),
         "ece_high": interval.high,
     }
 

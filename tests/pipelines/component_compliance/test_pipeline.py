@@ -277,11 +277,11 @@ def test_session_tracks_by_the_naming_rule_and_gates_promotion(kedro_project: Pa
         assert set(per_kind["group"]) == kinds
         assert per_kind.groupby("group")["n"].first().sum() == size
         for model in ("char_bilstm", "tfidf_logreg"):
-            # The logged ECE is the table's; its percentile interval need not contain it on
-            # a few hundred notes (binned ECE is biased upwards, more so on resamples).
+            # The logged ECE is the table's, inside its bias-corrected interval (on a few
+            # hundred notes the plain percentile interval can lie wholly above it).
             ece = metrics[f"components.{stage}.{model}.ece"]
             assert ece == pytest.approx(overall.loc[model, "ece"])
-            assert 0 <= overall.loc[model, "ece_low"] <= overall.loc[model, "ece_high"] <= 1
+            assert 0 <= overall.loc[model, "ece_low"] <= ece <= overall.loc[model, "ece_high"] <= 1
     page = latest_version(reporting / "report.html").read_text()
     assert "Hand-written notes" in page and "Sealed notes" in page
     slices = pd.read_csv(latest_version(reporting / "slice_accuracy.csv"))
