@@ -66,16 +66,19 @@ def occlusion(
     baseline: np.ndarray,
     patch: tuple[int, int],
     target: np.ndarray | None = None,
+    batch_size: int = 128,
 ) -> Occlusion:
     """Drop of each day's ``target`` class probability when each patch is occluded.
 
     Args:
-        predict: Class probabilities of a batch ``n x channels x steps``; called once,
-            on the days and all their covered copies.
+        predict: Class probabilities of a batch ``n x channels x steps``; called on the
+            days and all their covered copies, ``batch_size`` images at a time (the
+            network's activations of one call, not the images, set the memory).
         days: The days to explain, ``n x channels x steps``.
         baseline: ``channels x steps`` pixels pasted over each patch.
         patch: ``(channels, steps)`` of a patch; patches tile the image.
         target: Index of the explained class of each day (default: the predicted one).
+        batch_size: Images per call of ``predict``.
     """
     days = np.asarray(days, dtype=np.float32)
     if days.ndim != 3 or baseline.shape != days.shape[1:]:
@@ -94,7 +97,12 @@ def occlusion(
     for k, (channels, steps) in enumerate(cells):
         occluded[:, k, channels, steps] = baseline[channels, steps]
     batch = np.concatenate([days, occluded.reshape(-1, *days.shape[1:])])
-    probabilities = np.asarray(predict(batch))
+    probabilities = np.concatenate(
+        [
+            np.asarray(predict(batch[first : first + batch_size]))
+            for first in range(0, len(batch), batch_size)
+        ]
+    )
     original = probabilities[: len(days)]
     target = original.argmax(axis=1) if target is None else np.asarray(target)
     rows = np.arange(len(days))

@@ -69,6 +69,25 @@ def test_the_patch_that_carries_the_signal_gets_the_top_attribution(rows, steps,
     assert np.unravel_index(result.drops[2].argmax(), (4, 4)) == top
 
 
+def test_scoring_in_small_batches_gives_the_same_attributions():
+    rows, steps = slice(2, 4), slice(24, 36)
+    days = np.full((3, 8, 48), 0.3, dtype=np.float32)
+    days[:, rows, steps] = [[[0.9]], [[0.8]], [[0.2]]]
+    baseline = np.full((8, 48), 0.3, np.float32)
+    calls: list[int] = []
+    reader = _region_reader(rows, steps)
+
+    def counting(batch: np.ndarray) -> np.ndarray:
+        calls.append(len(batch))
+        return reader(batch)
+
+    whole = explanations.occlusion(reader, days, baseline, (2, 12))
+    small = explanations.occlusion(counting, days, baseline, (2, 12), batch_size=10)
+    assert calls == [10] * 5 + [1]  # 3 days + 3 x 16 covered copies = 51 images
+    np.testing.assert_array_equal(small.drops, whole.drops)
+    assert small.target.tolist() == whole.target.tolist()
+
+
 def test_patches_tile_the_whole_image_and_a_wrong_patch_is_refused():
     assert explanations.patch_edges(10, 4).tolist() == [0, 4, 8, 10]
     with pytest.raises(ValueError, match="between 1 and 10"):

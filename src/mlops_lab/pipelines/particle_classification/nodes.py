@@ -510,8 +510,8 @@ def explain_cnn_days(
 
     Per true class ``days_per_class`` typical test days (correctly classified, in the
     middle of the CNN's probabilities for the class); each patch of ``patch``
-    (``channels``, ``steps``) is covered with the mean training day, and all copies are
-    scored in one ``predict`` (see :mod:`mlops_lab.aerosol.explanations`).
+    (``channels``, ``steps``) is covered with the mean training day, and the copies are
+    scored in batches (see :func:`mlops_lab.aerosol.explanations.occlusion`).
 
     Returns:
         A plain dict: ``dates``, ``true_class``, ``explained_class`` (the CNN's class),
@@ -534,7 +534,7 @@ def explain_cnn_days(
     x = model_input["x"][test[picked]]
     patch = (int(settings["patch"]["channels"]), int(settings["patch"]["steps"]))
     result = explanations.occlusion(
-        # One eager call: ``predict`` would first compile its function (a second or more).
+        # Eager calls: ``predict`` would first compile its function (a second or more).
         lambda batch: keras.ops.convert_to_numpy(cnn_model(batch, training=False)),
         x,
         model_input["x"][train].mean(axis=0),
@@ -543,7 +543,7 @@ def explain_cnn_days(
     config = PreprocessingConfig.from_dict(model_input["preprocessing"])
     seconds = time.perf_counter() - started
     logger.info(
-        "Occlusion of %d test days (%d patches each, one predict of %d images) in %.1f s",
+        "Occlusion of %d test days (%d patches each, %d images scored) in %.1f s",
         len(picked),
         result.drops[0].size,
         len(picked) * (result.drops[0].size + 1),
