@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from mlops_lab.reporting.intervals import bootstrap, grouped_positions, resampled_positions
+from mlops_lab.reporting.intervals import (
+    CHUNK,
+    bootstrap,
+    grouped_positions,
+    in_chunks,
+    resampled_positions,
+)
 
 
 def test_blocks_are_runs_of_consecutive_items_wrapping_around() -> None:
@@ -70,3 +76,17 @@ def test_bias_correction_moves_the_interval_of_an_inflated_figure_over_it() -> N
     assert plain.low > 0
     assert corrected.low < 0 < corrected.high
     assert corrected.high - corrected.low == pytest.approx(plain.high - plain.low)
+
+
+def test_a_figure_in_chunks_is_the_figure_on_the_whole_matrix() -> None:
+    values = np.random.default_rng(5).normal(size=50)
+    positions = resampled_positions(50, resamples=2 * CHUNK + 7, seed=1)
+    calls: list[int] = []
+
+    def row_means(rows: np.ndarray) -> np.ndarray:
+        calls.append(len(rows))
+        return values[rows].mean(axis=1)
+
+    expected = values[positions].mean(axis=1)
+    np.testing.assert_array_equal(in_chunks(row_means, positions), expected)
+    assert calls == [CHUNK, CHUNK, 7]

@@ -23,9 +23,9 @@ from mlops_lab.components.calibration import expected_calibration_error
 from mlops_lab.components.rule import read_label
 from mlops_lab.components.text import normalise_text
 from mlops_lab.reporting.intervals import (
-    CHUNK,
     bootstrap,
     grouped_positions,
+    in_chunks,
     resampled_positions,
 )
 
@@ -90,12 +90,7 @@ def figures_with_intervals(
         draws = resampled_positions(len(labels), resamples, seed)
     else:
         draws = grouped_positions(groups, resamples, seed)
-    samples = np.concatenate(
-        [
-            _figures(labels[rows], predicted[rows])
-            for rows in (draws[first : first + CHUNK] for first in range(0, len(draws), CHUNK))
-        ]
-    )
+    samples = in_chunks(lambda rows: _figures(labels[rows], predicted[rows]), draws)
     tail = 100 * (1 - level) / 2
     result: dict[str, float] = {}
     for i, name in enumerate(FIGURES):

@@ -111,6 +111,17 @@ def _positions_in_drawn_groups(
     return order[starts[group] + np.arange(n_items) - before]
 
 
+def in_chunks(figure: Callable[[np.ndarray], np.ndarray], positions: np.ndarray) -> np.ndarray:
+    """``figure`` of the rows of ``positions``, :data:`CHUNK` rows a call, stacked: what one
+    call on the whole matrix returns, with the intermediate arrays of one chunk."""
+    return np.concatenate(
+        [
+            np.asarray(figure(positions[first : first + CHUNK]))
+            for first in range(0, len(positions), CHUNK)
+        ]
+    )
+
+
 def bootstrap(
     figure: Callable[[np.ndarray], float],
     n_items: int,
@@ -125,10 +136,10 @@ def bootstrap(
     """``figure`` on all items and its percentile interval over resampled items.
 
     With ``batched``, ``figure`` takes a ``(rows, n_items)`` matrix of positions,
-    :data:`CHUNK` resamples at a time, and returns one value per row (a numpy pass per
-    chunk instead of a call per resample). With ``groups`` (one label per item), whole
-    groups are resampled (:func:`grouped_positions`) instead of items or blocks.
-    Resamples on which the figure is undefined (NaN) are left out of the interval.
+    :data:`CHUNK` resamples at a time (:func:`in_chunks`), and returns one value per row
+    (a numpy pass per chunk instead of a call per resample). With ``groups`` (one label
+    per item), whole groups are resampled (:func:`grouped_positions`) instead of items or
+    blocks. Resamples on which the figure is undefined (NaN) are left out of the interval.
     With ``bias_corrected``, the interval is moved by the bootstrap's estimate of the
     figure's bias (the mean over resamples minus the figure), for a figure that
     resampling itself inflates: a binned calibration error grows with the noise that
@@ -142,12 +153,7 @@ def bootstrap(
     )
     if batched:
         value = float(np.ravel(figure(np.arange(n_items)[None, :]))[0])
-        draws = np.concatenate(
-            [
-                np.ravel(np.asarray(figure(positions[first : first + CHUNK]), dtype=float))
-                for first in range(0, len(positions), CHUNK)
-            ]
-        )
+        draws = np.ravel(in_chunks(figure, positions)).astype(float)
     else:
         value = float(figure(np.arange(n_items)))
         draws = np.array([figure(p) for p in positions], dtype=float)
