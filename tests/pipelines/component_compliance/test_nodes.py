@@ -114,13 +114,25 @@ def test_cosine_schedule_ends_at_its_final_fraction_of_the_learning_rate():
     assert float(optimizer.learning_rate) == pytest.approx(0.1 * TRAINING["learning_rate"])
 
 
-def test_an_unknown_learning_rate_schedule_is_refused_by_name():
+@pytest.mark.parametrize(
+    ("setting", "message"),
+    [
+        ({"schedule": "linear"}, r"training\.schedule must be 'constant' or 'cosine'"),
+        (
+            {"schedule": "cosine", "final_fraction": "abc"},
+            r"training\.final_fraction must be a number in \[0, 1\], got 'abc'",
+        ),
+        (
+            {"schedule": "cosine", "final_fraction": 1.5},
+            r"training\.final_fraction must be a number in \[0, 1\], got 1\.5",
+        ),
+    ],
+)
+def test_a_bad_learning_rate_schedule_is_refused_by_name(setting, message):
     train = generated_texts(50, seed=4)
     spec = fit_text_vectoriser(train, max_tokens=100, window=WINDOW)
-    with pytest.raises(ValueError, match=r"training\.schedule must be 'constant' or 'cosine'"):
-        train_compliance_classifier(
-            train, train, spec, MODEL, {**TRAINING, "schedule": "linear"}, seed=3
-        )
+    with pytest.raises(ValueError, match=message):
+        train_compliance_classifier(train, train, spec, MODEL, {**TRAINING, **setting}, seed=3)
 
 
 def test_calibration_fits_a_temperature_and_a_threshold_for_the_recall_floor():

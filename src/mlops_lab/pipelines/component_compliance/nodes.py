@@ -152,17 +152,28 @@ def _learning_rate(
     cosine to ``learning_rate x final_fraction`` at the end of ``max_epochs``.
 
     Raises:
-        ValueError: for another schedule name.
+        ValueError: for another schedule name, or a ``final_fraction`` that is not a number
+            in [0, 1].
     """
     rate = float(training_params["learning_rate"])
     schedule = training_params.get("schedule", "constant")
     if schedule == "constant":
         return rate
     if schedule == "cosine":
+        fraction = training_params.get("final_fraction", 0.0)
+        if (
+            isinstance(fraction, bool)
+            or not isinstance(fraction, int | float)
+            or not 0 <= fraction <= 1
+        ):
+            raise ValueError(
+                "component_compliance.training.final_fraction must be a number in [0, 1], "
+                f"got {fraction!r}."
+            )
         return keras.optimizers.schedules.CosineDecay(
             rate,
             decay_steps=int(training_params["max_epochs"]) * steps_per_epoch,
-            alpha=float(training_params.get("final_fraction", 0.0)),
+            alpha=float(fraction),
         )
     raise ValueError(
         f"component_compliance.training.schedule must be 'constant' or 'cosine', got {schedule!r}."
